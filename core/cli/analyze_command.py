@@ -1,0 +1,159 @@
+"""``breakroom analyze PATH... [--out DIR] [--format json|yaml|csv] [--jobs N] [--no-cache]``.
+
+Analyses files and folders (recursively, audio files only) with the same pipeline as the window.
+One failing file never stops the batch; a summary table closes the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.analysis.pipeline import AnalysisOptions, analyze_file
+from core.audio import find_audio_files
+from core.cache import ResultCache
+from core.cli.context import CliContext, UsageError
+from core.cli.progress_display import ProgressDisplay
+from core.cli.tables import fmt_number, fmt_seconds, format_table
+from core.jobs import CancelToken
+from core.results import TrackAnalysis, to_dict
+from core.results_io import FORMATS, dumps_yaml, export_analysis
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one input file."""
+
+    path: Path
+    analysis: TrackAnalysis | None = None
+    written: tuple[Path, ...] = ()
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``analyze`` sub-command."""
+    p = sub.add_parser("analyze", parents=[common], help="analyse audio files and folders",
+                       description=__doc__.split("\n\n")[1])
+    p.add_argument("paths", nargs="+", metavar="PATH", help="audio files or folders")
+    p.add_argument("--out", metavar="DIR",
+                   help="write one result per file here (default: results to stdout)")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="result format (default from config: json)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="files analysed in parallel (default from config: 1)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="ignore and do not fill the result cache")
+    p.add_argument("--force", action="store_true", help="replace existing result files")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Execute ``analyze``; returns the exit status (0 all ok, 1 some failed)."""
+    fmt = args.format or ctx.config.get("cli.format")
+    jobs = args.jobs if args.jobs is not None else int(ctx.config.get("cli.jobs"))
+    if not 1 <= jobs <= 64:
+        raise UsageError(f"--jobs must be between 1 and 64, got {jobs}")
+    if fmt == "csv" and not args.out:
+        raise UsageError("csv writes three tables per file (beats, drums, segments); give --out DIR")
+    files = find_audio_files(args.paths)
+    if not files:
+        ctx.info("no audio files found in: " + ", ".join(args.paths))
+        return 1
+    cache = _make_cache(ctx, args.no_cache)
+    options = AnalysisOptions.from_config(ctx.config)
+    display = ProgressDisplay(ctx.stderr, len(files), enabled=not ctx.quiet)
+    cancel = CancelToken()
+
+    def one(path: Path) -> FileOutcome:
+        outcome = _analyse_one(path, options, cache, cancel, display, args, fmt, ctx)
+        line = outcome.error or _done_line(outcome)
+        if outcome.error and ctx.quiet:
+            print(outcome.error, file=ctx.stderr)
+        display.finish(str(path), line)
+        return outcome
+
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        outcomes = list(pool.map(one, files))
+    except KeyboardInterrupt:
+        cancel.cancel("interrupted")  # running files stop at their next block
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        display.close()
+    _emit_results(outcomes, fmt, args.out, ctx)
+    if not ctx.quiet:
+        print(_summary(outcomes), file=ctx.stderr)
+    return 1 if any(o.error for o in outcomes) else 0
+
+
+def _make_cache(ctx: CliContext, disabled: bool) -> ResultCache | None:
+    if disabled or not ctx.config.get("cache.enabled"):
+        return None
+    directory = ctx.config.get("cache.dir")
+    return ResultCache(Path(directory) if directory else ResultCache.default_directory())
+
+
+def _analyse_one(path: Path, options: AnalysisOptions, cache: ResultCache | None,
+                 cancel: CancelToken, display: ProgressDisplay, args: argparse.Namespace,
+                 fmt: str, ctx: CliContext) -> FileOutcome:
+    started = time.perf_counter()
+    outcome = FileOutcome(path)
+    try:
+        outcome.analysis = analyze_file(
+            path, options=options, cache=cache, cancel=cancel,
+            progress=lambda f, stage: display.update(str(path), f, stage))
+        if args.out:
+            outcome.written = tuple(export_analysis(outcome.analysis, args.out, fmt=fmt,
+                                                    overwrite=args.force))
+    except Exception as exc:  # one bad file never stops the batch
+        outcome.error = ctx.error_line(str(path), exc)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _done_line(outcome: FileOutcome) -> str:
+    a = outcome.analysis
+    assert a is not None
+    bpm = fmt_number(a.tempo_bpm, 1, " BPM") or "no tempo"
+    target = f" -> {outcome.written[0]}" if outcome.written else ""
+    return f"{outcome.path}: ok, {fmt_seconds(a.duration)}, {bpm}{target}"
+
+
+def _emit_results(outcomes: list[FileOutcome], fmt: str, out: str | None,
+                  ctx: CliContext) -> None:
+    """Without --out, print results to stdout: one JSON object (or a list), or YAML documents."""
+    if out:
+        return
+    done = [o.analysis for o in outcomes if o.analysis is not None]
+    if not done:
+        return
+    if fmt == "yaml":
+        ctx.stdout.write("---\n".join(dumps_yaml(a) for a in done))
+    else:
+        data = to_dict(done[0]) if len(outcomes) == 1 else [to_dict(a) for a in done]
+        ctx.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+    ctx.stdout.flush()
+
+
+def _summary(outcomes: list[FileOutcome]) -> str:
+    rows = []
+    for o in outcomes:
+        a = o.analysis
+        loud = a.loudness if a else None
+        rows.append([o.path.name, "ok" if a else "FAILED",
+                     fmt_seconds(a.duration) if a else "",
+                     fmt_number(a.tempo_bpm, 1) if a else "",
+                     fmt_number(loud.integrated_lufs if loud else None, 1),
+                     fmt_number(loud.true_peak_dbtp if loud else None, 1),
+                     f"{o.seconds:.1f}"])
+    table = format_table(["file", "status", "duration", "BPM", "LUFS", "dBTP", "time s"], rows,
+                         align_right=(2, 3, 4, 5, 6))
+    failed = sum(1 for o in outcomes if o.error)
+    return f"\n{table}\n{len(outcomes) - failed} analysed, {failed} failed"
