@@ -112,7 +112,8 @@ class DrumHit:
         if not is_drum_instrument(self.instrument):
             raise InvalidParameter(f"unknown drum instrument {self.instrument!r}")
         if not isinstance(self.velocity, int) or not 1 <= self.velocity <= 127:
-            raise InvalidParameter(f"drum hit velocity must be an integer 1–127, got {self.velocity!r}")
+            raise InvalidParameter(
+                f"drum hit velocity must be an integer 1–127, got {self.velocity!r}")
         _unit("drum hit confidence", self.confidence)
 
 
@@ -165,14 +166,15 @@ class Loop:
 
     def __post_init__(self) -> None:
         if not 0 <= _finite("loop start", self.start) < _finite("loop end", self.end):
-            raise InvalidParameter(f"loop must satisfy 0 <= start < end, got {self.start}, {self.end}")
+            raise InvalidParameter(
+                f"loop must satisfy 0 <= start < end, got {self.start}, {self.end}")
         if self.bars < 1:
             raise InvalidParameter(f"loop bars must be >= 1, got {self.bars}")
 
 
 @dataclass(frozen=True)
 class Segment:
-    """A structural section (intro, build, drop, breakdown, outro, …) from ``start`` to ``end`` s."""
+    """A structural section (intro, build, drop, breakdown, outro, …), ``start``–``end`` in s."""
 
     start: float
     end: float

@@ -98,7 +98,7 @@ def pick_onsets(envelope: OnsetEnvelope, *, threshold: float = 0.15,
         return np.zeros(0)
     from scipy.ndimage import median_filter
 
-    width = max(3, int(round(0.5 * envelope.frame_rate)) | 1)
+    width = max(3, round(0.5 * envelope.frame_rate) | 1)
     adaptive = median_filter(s, size=width, mode="nearest")
     limit = adaptive + threshold * float(np.percentile(s, 99))
     is_peak = (s[1:-1] > s[:-2]) & (s[1:-1] >= s[2:]) & (s[1:-1] > limit[1:-1])

@@ -18,7 +18,7 @@ from core.analysis.onsets import ONSET_SAMPLE_RATE, OnsetEnvelopeBuilder, pick_o
 from core.analysis.tempo_estimate import estimate_tempo
 from core.audio import AudioInfo, blocks, probe
 from core.audio.checks import SignalChecker
-from core.cache import ResultCache, content_hash
+from core.cache import CacheKey, ResultCache, content_hash, params_key
 from core.config import Config
 from core.errors import ResultFormatError
 from core.jobs import CancelToken, ProgressCallback, StagedProgress, check_cancel, report
@@ -72,8 +72,8 @@ def analyze_file(path: str | Path, *, options: AnalysisOptions | None = None,
     stages = StagedProgress(progress, {"hash": 1.0, "decode": 8.0, "tempo": 1.0})
     report(stages.begin("hash"), 0.0, "hashing")
     digest = content_hash(path, cancel=cancel)
-    key = cache.key(path, options.cache_params(), _CACHE_NAMESPACE) if cache else None
-    if cache is not None and key is not None:
+    key = CacheKey(digest, params_key(options.cache_params()), _CACHE_NAMESPACE)
+    if cache is not None:
         cached = _from_cache(cache.get(key), path)
         if cached is not None:
             stages.done()
@@ -81,7 +81,7 @@ def analyze_file(path: str | Path, *, options: AnalysisOptions | None = None,
     file_info = FileInfo(str(path), path.stat().st_size, digest, info.format, info.channels,
                          info.sample_rate, info.duration)
     result = _analyse_stream(path, info, file_info, options, stages, cancel)
-    if cache is not None and key is not None:
+    if cache is not None:
         cache.put(key, to_dict(result))
     stages.done()
     return result

@@ -72,7 +72,7 @@ def _refine(acf: np.ndarray, fps: float, bpm: float) -> float:
     beat period (finer lag resolution), with parabolic interpolation of that peak."""
     period = 60.0 * fps / bpm
     for multiple in (_REFINE_BEATS, 4, 2, 1):
-        centre = int(round(period * multiple))
+        centre = round(period * multiple)
         radius = max(1, int(min(0.01 * period * multiple, 0.2 * period)))
         lo, hi = centre - radius, centre + radius + 1
         if lo < 1 or hi >= len(acf) - 1:

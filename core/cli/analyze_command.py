@@ -59,7 +59,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if not 1 <= jobs <= 64:
         raise UsageError(f"--jobs must be between 1 and 64, got {jobs}")
     if fmt == "csv" and not args.out:
-        raise UsageError("csv writes three tables per file (beats, drums, segments); give --out DIR")
+        raise UsageError("csv writes three tables per file (beats, drums, segments); "
+                         "give --out DIR")
     files = find_audio_files(args.paths)
     if not files:
         ctx.info("no audio files found in: " + ", ".join(args.paths))
@@ -94,10 +95,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _make_cache(ctx: CliContext, disabled: bool) -> ResultCache | None:
-    if disabled or not ctx.config.get("cache.enabled"):
-        return None
-    directory = ctx.config.get("cache.dir")
-    return ResultCache(Path(directory) if directory else ResultCache.default_directory())
+    cache = ResultCache.from_config(ctx.config)
+    return None if disabled or not cache.enabled else cache
 
 
 def _analyse_one(path: Path, options: AnalysisOptions, cache: ResultCache | None,

@@ -17,7 +17,7 @@ _REDRAW_SECONDS = 0.1
 
 def bar(fraction: float, width: int = _BAR_WIDTH) -> str:
     """A text bar such as ``[#########...............]`` for ``fraction`` in 0–1."""
-    filled = int(round(max(0.0, min(1.0, fraction)) * width))
+    filled = round(max(0.0, min(1.0, fraction)) * width)
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
 

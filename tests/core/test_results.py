@@ -7,12 +7,35 @@ from hypothesis import strategies as st
 
 from core.errors import InvalidParameter, OutputExists, ResultFormatError
 from core.results import (
-    Backend, DrumHit, FileInfo, Groove, Key, Loop, Loudness, Microtiming, Segment, Tempo,
-    TempoCandidate, TimeSignature, TrackAnalysis, from_dict, to_dict,
+    Backend,
+    DrumHit,
+    FileInfo,
+    Groove,
+    Key,
+    Loop,
+    Loudness,
+    Microtiming,
+    Segment,
+    Tempo,
+    TempoCandidate,
+    TimeSignature,
+    TrackAnalysis,
+    from_dict,
+    to_dict,
 )
 from core.results_io import (
-    beats_csv, drum_hits_csv, dumps_json, dumps_yaml, export_analysis, load_result, loads_json,
-    loads_yaml, read_beats_csv, read_drum_hits_csv, read_segments_csv, segments_csv,
+    beats_csv,
+    drum_hits_csv,
+    dumps_json,
+    dumps_yaml,
+    export_analysis,
+    load_result,
+    loads_json,
+    loads_yaml,
+    read_beats_csv,
+    read_drum_hits_csv,
+    read_segments_csv,
+    segments_csv,
 )
 from core.vocabulary import DRUM_INSTRUMENTS, GM_DRUM_NOTES
 
@@ -119,7 +142,7 @@ def test_unknown_schema_and_garbage_are_reported():
     data["schema_version"] = 99
     with pytest.raises(ResultFormatError, match="schema_version 99"):
         from_dict(data)
-    with pytest.raises(ResultFormatError, match="song.json: not valid JSON"):
+    with pytest.raises(ResultFormatError, match=r"song\.json: not valid JSON"):
         loads_json("{oops", source="song.json")
     bad = to_dict(full_analysis())
     bad["drum_hits"][0]["instrument"] = "cowbell"

@@ -31,10 +31,10 @@ def click_track(bpm: float, seconds: float, sample_rate: int = 44100, *,
         -np.arange(hat_len) / sample_rate * 90).astype(np.float32)
     beat = 60.0 / bpm
     for i, t in enumerate(np.arange(offset, seconds, beat)):
-        start = int(round(t * sample_rate))
+        start = round(t * sample_rate)
         seg = k[: n - start] * (1.0 if i % 4 == 0 else 0.8)
         mono[start:start + len(seg)] += seg
-        h = int(round((t + beat / 2) * sample_rate))
+        h = round((t + beat / 2) * sample_rate)
         if h < n:
             mono[h:h + hat_len] += 0.25 * hat[: n - h]
     mono *= level / max(1e-9, float(np.abs(mono).max()))
