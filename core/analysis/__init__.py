@@ -1,0 +1,1 @@
+"""Audio analysis (loudness, onsets, tempo, …); each module documents its standard."""
