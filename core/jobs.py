@@ -70,7 +70,8 @@ def scaled(progress: ProgressCallback | None, start: float, end: float,
     if progress is None:
         return None
     if not 0.0 <= start <= end <= 1.0:
-        raise InvalidParameter(f"progress range must satisfy 0 <= start <= end <= 1, got {start}, {end}")
+        raise InvalidParameter(
+            f"progress range must satisfy 0 <= start <= end <= 1, got {start}, {end}")
     span = end - start
 
     def sub(fraction: float, stage: str) -> None:
