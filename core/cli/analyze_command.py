@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.analysis.pipeline import AnalysisOptions, analyze_file
-from core.audio import find_audio_files
 from core.cache import ResultCache
 from core.cli.context import CliContext, UsageError
 from core.cli.progress_display import ProgressDisplay
@@ -61,9 +60,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if fmt == "csv" and not args.out:
         raise UsageError("csv writes three tables per file (beats, drums, segments); "
                          "give --out DIR")
-    files = find_audio_files(args.paths)
+    files, missing = ctx.collect_inputs(args.paths)
     if not files:
-        ctx.info("no audio files found in: " + ", ".join(args.paths))
         return 1
     cache = _make_cache(ctx, args.no_cache)
     options = AnalysisOptions.from_config(ctx.config)
@@ -91,7 +89,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     _emit_results(outcomes, fmt, args.out, ctx)
     if not ctx.quiet:
         print(_summary(outcomes), file=ctx.stderr)
-    return 1 if any(o.error for o in outcomes) else 0
+    return 1 if missing or any(o.error for o in outcomes) else 0
 
 
 def _make_cache(ctx: CliContext, disabled: bool) -> ResultCache | None:

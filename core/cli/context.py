@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
+from core.audio import find_audio_files
 from core.config import Config
 from core.errors import CoreError
 
@@ -39,3 +42,19 @@ class CliContext:
             traceback.print_exception(exc, file=self.stderr)
         return (f"{path}: internal error ({type(exc).__name__}: {exc}); "
                 "run with --verbose for details and please report it")
+
+    def collect_inputs(self, paths: Sequence[str]) -> tuple[list[Path], int]:
+        """Expand files and folders into audio files.
+
+        A folder holding no audio file is reported on stderr (it is a failed input, never a
+        silent no-op). Returns the files and the number of such failures.
+        """
+        files: list[Path] = []
+        failures = 0
+        for item in paths:
+            found = find_audio_files([item])
+            if not found and Path(item).is_dir():
+                print(f"{item}: folder contains no audio files", file=self.stderr)
+                failures += 1
+            files.extend(f for f in found if f not in files)
+        return files, failures

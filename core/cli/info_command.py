@@ -9,7 +9,7 @@ import argparse
 import json
 from dataclasses import asdict
 
-from core.audio import AudioInfo, find_audio_files, probe
+from core.audio import AudioInfo, probe
 from core.cli.context import CliContext
 from core.cli.tables import fmt_seconds, format_table
 
@@ -25,12 +25,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     """Execute ``info``; returns 0 when every file was read, else 1."""
-    files = find_audio_files(args.paths)
-    if not files:
-        ctx.info("no audio files found in: " + ", ".join(args.paths))
-        return 1
+    files, failed = ctx.collect_inputs(args.paths)
     infos: list[AudioInfo] = []
-    failed = 0
     for path in files:
         try:
             infos.append(probe(path))
