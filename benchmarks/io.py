@@ -27,15 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # import the project, and never shadow the stdlib from benchmarks/
 
-import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
+from benchmarks.generated_audio import BLOCK_SECONDS, RATE, write_music  # noqa: E402
 from core.audio import load, probe  # noqa: E402
-
-RATE = 44100
-BLOCK_SECONDS = 10.0
-CHORDS = np.array([[220.0, 277.18, 329.63], [196.0, 246.94, 293.66],
-                   [174.61, 220.0, 261.63], [164.81, 207.65, 246.94]])
 
 STREAM_CHILD = r"""
 import json, sys, time
@@ -58,28 +53,6 @@ elapsed = time.perf_counter() - started
 print(json.dumps({"baseline_mb": baseline, "peak_mb": status("VmHWM"), "frames": frames,
                   "seconds": elapsed}))
 """
-
-
-def music(start: int, frames: int, seed: int = 2024) -> np.ndarray:
-    """Deterministic music-like stereo audio ``[frames, 2]`` starting at frame ``start``."""
-    t = (start + np.arange(frames)) / RATE
-    chord = CHORDS[(t // 2.0).astype(np.int64) % len(CHORDS)]
-    pad = np.sin(2 * np.pi * chord * t[:, None]).sum(axis=1) * 0.12
-    bass = np.sin(2 * np.pi * chord[:, 0] / 4 * t) * 0.25
-    rng = np.random.default_rng(seed + start)
-    hats = rng.standard_normal(frames) * np.exp(-(t % 0.25) / 0.012) * 0.15
-    left, right = pad + bass + hats, pad * 0.8 + bass + hats * 0.6
-    return np.stack([left, right], axis=1).astype(np.float32)
-
-
-def write_music(path: Path, minutes: float, fmt: str, subtype: str) -> Path:
-    """Write ``minutes`` of :func:`music` to ``path`` in blocks of ``BLOCK_SECONDS``."""
-    total = round(minutes * 60 * RATE)
-    step = round(BLOCK_SECONDS * RATE)
-    with sf.SoundFile(str(path), "w", RATE, 2, subtype=subtype, format=fmt) as handle:
-        for start in range(0, total, step):
-            handle.write(music(start, min(step, total - start)))
-    return path
 
 
 def write_mp3(folder: Path, wav: Path, minutes: float) -> tuple[Path, str]:
