@@ -1,0 +1,68 @@
+"""Create the QApplication, the services and the main window, then run the event loop."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from app.context import AppContext
+from app.main_window import MainWindow
+from app.resources import app_icon, load_stylesheet
+
+APP_NAME = "Breakroom"
+
+
+def create_application(argv: list[str]) -> QApplication:
+    """The process's ``QApplication`` (reused if one exists), named and styled."""
+    existing = QApplication.instance()
+    if existing is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv)
+    else:
+        app = existing  # type: ignore[assignment]
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName("breakroom")
+    app.setWindowIcon(app_icon())
+    return app  # type: ignore[return-value]
+
+
+def apply_theme(app: QApplication, theme: str) -> None:
+    """Load ``resources/style/<theme>.qss`` (Fusion underneath so it renders the same
+    everywhere); an unknown theme keeps Qt's default look."""
+    stylesheet = load_stylesheet(theme)
+    if stylesheet:
+        app.setStyle("Fusion")
+        app.setStyleSheet(stylesheet)
+
+
+def paths_from_argv(argv: list[str]) -> list[Path]:
+    """Existing files and folders named after the program name (options are ignored)."""
+    return [Path(arg) for arg in argv[1:] if not arg.startswith("-") and Path(arg).exists()]
+
+
+def main(argv: list[str]) -> int:
+    """Run the window until it closes; returns the event loop's exit status."""
+    app = create_application(argv)
+    context = AppContext.create()
+    context.notifier.install_excepthook()
+    context.notifier.install_qt_message_handler()
+    apply_theme(app, str(context.config.get("app.theme")))
+    window = MainWindow(context)
+    window.show()
+    paths = paths_from_argv(argv)
+    if paths:
+        window.open_paths(paths)
+    try:
+        status = app.exec()
+    finally:
+        window.shutdown()
+        if not context.close():
+            print("breakroom: some background jobs did not stop in time", file=sys.stderr)
+    return int(status)
