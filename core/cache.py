@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
-from core.errors import AudioLoadError, FileMissing, InvalidParameter, NotAFile
-from core.fileutil import atomic_write_bytes
+from core.errors import AudioLoadError, FileMissing, InvalidParameter
+from core.fileutil import atomic_write_bytes, stat_regular_file
 from core.jobs import CancelToken, check_cancel
 
 if TYPE_CHECKING:
@@ -95,17 +95,7 @@ def content_hash(path: str | os.PathLike[str], *, chunk_bytes: int = 1 << 20,
     """
     if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, int) or chunk_bytes < 1:
         raise InvalidParameter(f"chunk_bytes must be a positive integer, got {chunk_bytes!r}")
-    file = Path(path)
-    try:
-        info = file.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        raise FileMissing(file, "no such file") from None
-    except OSError as exc:
-        raise AudioLoadError(file, f"cannot read: {exc.strerror or exc}") from exc
-    if stat.S_ISDIR(info.st_mode):
-        raise NotAFile(file, "is a directory, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        raise NotAFile(file, "is not a regular file")
+    file, info = stat_regular_file(path)
     digest = hashlib.blake2b(digest_size=20)
     buffer = bytearray(max(1, min(chunk_bytes, info.st_size)))  # small files: small buffer
     view = memoryview(buffer)

@@ -16,9 +16,10 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from pathlib import Path
 
-from core.errors import InvalidParameter, OutputExists
+from core.errors import AudioLoadError, FileMissing, InvalidParameter, NotAFile, OutputExists
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "unique_path"]
 
@@ -174,3 +175,31 @@ def unique_path(path: str | os.PathLike[str]) -> Path:
         if not (candidate.exists() or candidate.is_symlink()):
             return candidate
     raise OutputExists(dest)
+
+
+def stat_regular_file(path: str | os.PathLike[str]) -> tuple[Path, os.stat_result]:
+    """Check that ``path`` is an existing regular file and return it with its ``stat``.
+
+    Raises
+    ------
+    FileMissing
+        The path does not exist (or is a broken link).
+    NotAFile
+        The path is a folder or a special file (device, pipe, socket).
+    AudioLoadError
+        The file cannot be examined (``"permission denied"`` or another OS reason).
+    """
+    file = Path(path)
+    try:
+        info = file.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileMissing(file, "file not found") from None
+    except PermissionError:
+        raise AudioLoadError(file, "permission denied") from None
+    except OSError as exc:
+        raise AudioLoadError(file, f"cannot access the file ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise NotAFile(file, "is a folder, not an audio file")
+    if not stat.S_ISREG(info.st_mode):
+        raise NotAFile(file, "is not a regular file (a device, pipe or socket), not an audio file")
+    return file, info

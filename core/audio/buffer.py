@@ -61,8 +61,31 @@ def _mix_to_mono(samples: np.ndarray) -> np.ndarray:
     return samples.mean(axis=0, dtype=np.float32)
 
 
+class _SampleShape:
+    """``channels``, ``frames`` and ``duration`` of a ``samples`` array ``[channels, frames]``
+    at ``sample_rate`` Hz."""
+
+    samples: np.ndarray
+    sample_rate: int
+
+    @property
+    def channels(self) -> int:
+        """Number of channels."""
+        return int(self.samples.shape[0])
+
+    @property
+    def frames(self) -> int:
+        """Number of sample frames (samples per channel)."""
+        return int(self.samples.shape[1])
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.frames / self.sample_rate
+
+
 @dataclass(frozen=True, eq=False)
-class AudioBuffer:
+class AudioBuffer(_SampleShape):
     """Decoded audio held in memory.
 
     Equality is identity (comparing sample arrays element-wise is rarely what is meant); compare
@@ -98,21 +121,6 @@ class AudioBuffer:
         if self.path is not None:
             object.__setattr__(self, "path", str(self.path))
 
-    @property
-    def channels(self) -> int:
-        """Number of channels."""
-        return int(self.samples.shape[0])
-
-    @property
-    def frames(self) -> int:
-        """Number of sample frames (samples per channel)."""
-        return int(self.samples.shape[1])
-
-    @property
-    def duration(self) -> float:
-        """Length in seconds."""
-        return self.frames / self.sample_rate
-
     def to_mono(self) -> AudioBuffer:
         """Return a one-channel buffer holding the mean of all channels.
 
@@ -129,7 +137,7 @@ class AudioBuffer:
 
 
 @dataclass(frozen=True, eq=False)
-class AudioBlock:
+class AudioBlock(_SampleShape):
     """One block of a stream produced by :func:`core.audio.blocks`.
 
     Attributes
@@ -161,21 +169,6 @@ class AudioBlock:
             raise InvalidParameter(
                 f"AudioBlock.start and index must be >= 0, got {self.start} s, {self.index}"
             )
-
-    @property
-    def channels(self) -> int:
-        """Number of channels."""
-        return int(self.samples.shape[0])
-
-    @property
-    def frames(self) -> int:
-        """Number of sample frames in the block."""
-        return int(self.samples.shape[1])
-
-    @property
-    def duration(self) -> float:
-        """Length of the block in seconds."""
-        return self.frames / self.sample_rate
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ person understands, instead of whatever a decoder would say about it.
 
 from __future__ import annotations
 
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.audio.files import is_audio_name
-from core.errors import AudioLoadError, EmptyFile, FileMissing, NotAFile, NotAudio
+from core.errors import AudioLoadError, EmptyFile, NotAudio
+from core.fileutil import stat_regular_file
 
 HEAD_BYTES = 4096
 """Bytes read from the start of a file to identify it."""
@@ -76,19 +76,7 @@ def check_path(path: str | Path) -> tuple[Path, int]:
     AudioLoadError
         The file cannot be examined (``"permission denied"`` or another OS reason).
     """
-    file = Path(path)
-    try:
-        info = file.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        raise FileMissing(file, "file not found") from None
-    except PermissionError:
-        raise AudioLoadError(file, "permission denied") from None
-    except OSError as exc:
-        raise AudioLoadError(file, f"cannot access the file ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise NotAFile(file, "is a folder, not an audio file")
-    if not stat.S_ISREG(info.st_mode):
-        raise NotAFile(file, "is not a regular file (a device, pipe or socket), not an audio file")
+    file, info = stat_regular_file(path)
     if info.st_size == 0:
         raise EmptyFile(file, "file is empty (0 bytes)")
     return file, int(info.st_size)
