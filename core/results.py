@@ -97,6 +97,18 @@ class TimeSignature:
 
 
 @dataclass(frozen=True)
+class TempoSection:
+    """A stretch of constant tempo: ``start``–``end`` in seconds at ``bpm`` with ``confidence``.
+
+    A track with a tempo change, or a DJ mix, has several."""
+
+    start: float
+    end: float
+    bpm: float
+    confidence: float
+
+
+@dataclass(frozen=True)
 class DrumHit:
     """One drum hit: onset ``time`` (s), ``instrument`` (shared vocabulary), MIDI ``velocity``
     1–127 from the hit's energy, and detection ``confidence`` 0–1."""
@@ -242,6 +254,8 @@ class TrackAnalysis:
     beats: tuple[float, ...] = ()
     downbeats: tuple[float, ...] = ()
     time_signature: TimeSignature | None = None
+    grid_confidence: float | None = None
+    tempo_sections: tuple[TempoSection, ...] = ()
     onsets: tuple[float, ...] = ()
     drum_hits: tuple[DrumHit, ...] = ()
     groove: Groove | None = None
@@ -293,6 +307,8 @@ def to_dict(analysis: TrackAnalysis) -> dict[str, Any]:
         "beats": list(a.beats),
         "downbeats": list(a.downbeats),
         "time_signature": str(a.time_signature) if a.time_signature else None,
+        "grid_confidence": a.grid_confidence,
+        "tempo_sections": [_plain(t) for t in a.tempo_sections],
         "onsets": list(a.onsets),
         "drum_hits": [{"time": h.time, "instrument": h.instrument, "velocity": h.velocity,
                        "confidence": h.confidence} for h in a.drum_hits],
@@ -362,6 +378,8 @@ def _build(d: Mapping[str, Any]) -> TrackAnalysis:
         downbeats=_floats(d.get("downbeats", ())),
         time_signature=(TimeSignature.parse(d["time_signature"])
                         if d.get("time_signature") else None),
+        grid_confidence=d.get("grid_confidence"),
+        tempo_sections=tuple(TempoSection(**t) for t in d.get("tempo_sections", ())),
         onsets=_floats(d.get("onsets", ())),
         drum_hits=tuple(DrumHit(float(h["time"]), str(h["instrument"]), int(h["velocity"]),
                                 float(h["confidence"])) for h in d.get("drum_hits", ())),
