@@ -1,0 +1,123 @@
+"""Groove: swing ratios and per-instrument microtiming relative to a beat grid.
+
+Positions are measured as the beat phase ``φ = (t − b_k) / (b_{k+1} − b_k)`` of each hit, using
+the local beat interval, so the grid may follow tempo changes.
+
+* **8th swing**: the off-beat 8th sits at ``φ = p``; straight is ``p = 0.5``, triplet shuffle is
+  ``p = 2/3``. The ratio long/short is ``p / (1 − p)`` (1.0 straight, 2.0 triplet); the MPC-style
+  swing percentage is ``100·p``.
+* **16th swing**: the same within each half beat (the off-beat 16th at ``p`` of an 8th).
+* **Microtiming**: each hit's deviation from the nearest (swung) 16th-note grid position, in
+  milliseconds (positive = late), summarised per instrument as mean and standard deviation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from core.results import DrumHit, Groove, Microtiming
+
+_SUBDIVISION_INSTRUMENTS = frozenset(
+    {"hihat_closed", "hihat_pedal", "hihat_open", "ride", "percussion", "rim"})
+_OFFBEAT_RANGE = (0.42, 0.72)
+"""Phase window (fraction of the beat or half beat) where a swung or straight off-beat falls."""
+_MIN_OFFBEATS = 6
+"""Fewest off-beat hits needed before a swing ratio is reported."""
+
+
+def beat_phases(times: np.ndarray, beats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Beat index and phase in [0, 1) of each time, extrapolating before/after the grid.
+
+    Returns ``(index, phase)``; ``index`` is the beat that starts each time's beat interval.
+    """
+    intervals = np.diff(beats)
+    k = np.clip(np.searchsorted(beats, times, side="right") - 1, 0, len(intervals) - 1)
+    position = (times - beats[k]) / intervals[k]
+    shift = np.floor(position)  # beyond the first/last interval: keep whole beats out
+    return k + shift.astype(int), position - shift
+
+
+def _swing_from_phases(phases: np.ndarray) -> float | None:
+    lo, hi = _OFFBEAT_RANGE
+    off = phases[(phases > lo) & (phases < hi)]
+    if len(off) < _MIN_OFFBEATS:
+        return None
+    p = float(np.median(off))
+    return p / (1.0 - p)
+
+
+def swing_ratios(times: Sequence[float], beats: Sequence[float]) -> tuple[float | None,
+                                                                          float | None]:
+    """8th and 16th swing ratios (long/short) of hits at ``times`` against ``beats`` (s).
+
+    ``None`` when there are too few off-beat hits to tell. The two windows do not overlap for
+    ratios up to ~2.5: a swung 8th at ``p`` falls at ``2p − 1`` of its half beat, outside the
+    16th window, and a swung 16th falls after the 8th window.
+    """
+    t = np.asarray(times, dtype=float)
+    b = np.asarray(beats, dtype=float)
+    if len(b) < 3 or len(t) == 0:
+        return None, None
+    _, phase = beat_phases(t, b)
+    eighth = _swing_from_phases(phase)
+    half = phase * 2.0
+    sixteenth_phase = half - np.floor(half)
+    sixteenth = _swing_from_phases(sixteenth_phase)
+    return eighth, sixteenth
+
+
+def _grid_positions(swing_8th: float | None, swing_16th: float | None) -> np.ndarray:
+    """Grid positions within one beat (phase units) for 16th notes with the given swing."""
+    p8 = swing_8th / (1 + swing_8th) if swing_8th else 0.5
+    q16 = swing_16th / (1 + swing_16th) if swing_16th else 0.5
+    return np.array([0.0, q16 * p8, p8, p8 + q16 * (1 - p8), 1.0])
+
+
+def microtiming(hits: Sequence[DrumHit], beats: Sequence[float], *,
+                swing_8th: float | None = None, swing_16th: float | None = None,
+                min_hits: int = 4) -> tuple[Microtiming, ...]:
+    """Per-instrument deviation (ms) of hits from the nearest grid position.
+
+    Instruments with fewer than ``min_hits`` hits are left out.
+    """
+    b = np.asarray(beats, dtype=float)
+    if len(b) < 3 or not hits:
+        return ()
+    grid = _grid_positions(swing_8th, swing_16th)
+    times = np.array([h.time for h in hits])
+    k, phase = beat_phases(times, b)
+    interval = np.diff(b)[np.clip(k, 0, len(b) - 2)]
+    nearest = grid[np.argmin(np.abs(phase[:, None] - grid[None, :]), axis=1)]
+    deviation_ms = (phase - nearest) * interval * 1000.0
+    names = np.array([h.instrument for h in hits])
+    result = []
+    for name in dict.fromkeys(h.instrument for h in hits):
+        d = deviation_ms[names == name]
+        if len(d) >= min_hits:
+            result.append(Microtiming(name, round(float(d.mean()), 2),
+                                      round(float(d.std()), 2), len(d)))
+    return tuple(result)
+
+
+def analyze_groove(hits: Sequence[DrumHit], beats: Sequence[float]) -> Groove | None:
+    """Swing (from hi-hats, rides and percussion when there are enough, else from all hits)
+    and per-instrument microtiming. ``None`` without a usable beat grid or hits."""
+    if len(beats) < 3 or not hits:
+        return None
+    subdivision = [h.time for h in hits if h.instrument in _SUBDIVISION_INSTRUMENTS]
+    source = subdivision if len(subdivision) >= 2 * _MIN_OFFBEATS else [h.time for h in hits]
+    swing_8th, swing_16th = swing_ratios(source, beats)
+    return Groove(swing_8th=_round(swing_8th), swing_16th=_round(swing_16th),
+                  microtiming=microtiming(hits, beats, swing_8th=swing_8th,
+                                          swing_16th=swing_16th))
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def swing_percent(ratio: float | None) -> float | None:
+    """MPC-style swing percentage ``100·r/(1+r)`` of a long/short ratio (50 = straight)."""
+    return None if ratio is None else 100.0 * ratio / (1.0 + ratio)
