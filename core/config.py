@@ -95,6 +95,8 @@ _RULES: Mapping[str, _Rule] = MappingProxyType({
     "analysis.tempo_min_bpm": _Rule(minimum=20.0, maximum=400.0, unit="BPM"),
     "analysis.tempo_max_bpm": _Rule(minimum=20.0, maximum=400.0, unit="BPM"),
     "analysis.style_hint": _Rule(choices=_STYLES),
+    "analysis.drums": _Rule(choices=("model", "classic")),
+    "analysis.device": _Rule(choices=("auto", "cpu", "cuda", "mps")),
     "analysis.hop_seconds": _Rule(minimum=0.001, maximum=0.5, unit="s"),
     "cache.dir": _Rule(non_empty=True),
     "cache.max_mb": _Rule(minimum=1, maximum=1 << 20, unit="MiB"),

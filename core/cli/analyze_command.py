@@ -18,6 +18,7 @@ from core.cache import ResultCache
 from core.cli.context import CliContext, UsageError
 from core.cli.progress_display import ProgressDisplay
 from core.cli.tables import fmt_number, fmt_seconds, format_table
+from core.errors import ConfigError
 from core.jobs import CancelToken
 from core.results import TrackAnalysis, to_dict
 from core.results_io import FORMATS, dumps_yaml, export_analysis
@@ -48,7 +49,35 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--no-cache", action="store_true",
                    help="ignore and do not fill the result cache")
     p.add_argument("--force", action="store_true", help="replace existing result files")
+    p.add_argument("--style", metavar="STYLE",
+                   help="genre hint for the tempo octave: auto, dnb, jungle, dubstep, trap, "
+                        "hiphop, house, techno, idm (overrides the built-in prior)")
+    p.add_argument("--tempo-range", metavar="MIN-MAX",
+                   help="only consider tempos in this range, e.g. 160-180 (BPM)")
+    p.add_argument("--drums", choices=("model", "classic"),
+                   help="drum transcription backend (default from config: model)")
+    p.add_argument("--drum-stem", metavar="FILE",
+                   help="an isolated drum stem of the (single) track: beats and drum hits are "
+                        "taken from it, loudness from the track")
     p.set_defaults(handler=run)
+
+
+def analysis_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """Config overrides (dotted keys) from the analysis flags; raises UsageError on bad syntax."""
+    overrides: dict[str, object] = {}
+    if args.style:
+        overrides["analysis.style_hint"] = args.style
+    if args.drums:
+        overrides["analysis.drums"] = args.drums
+    if args.tempo_range:
+        try:
+            low, high = (float(x) for x in args.tempo_range.split("-"))
+        except ValueError:
+            raise UsageError(f"--tempo-range must look like 160-180, got {args.tempo_range!r}"
+                             ) from None
+        overrides["analysis.tempo_min_bpm"] = low
+        overrides["analysis.tempo_max_bpm"] = high
+    return overrides
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -57,6 +86,10 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     jobs = args.jobs if args.jobs is not None else int(ctx.config.get("cli.jobs"))
     if not 1 <= jobs <= 64:
         raise UsageError(f"--jobs must be between 1 and 64, got {jobs}")
+    try:
+        ctx.config = ctx.config.with_overrides(analysis_overrides(args))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     if fmt == "csv" and not args.out:
         raise UsageError("csv writes three tables per file (beats, drums, segments); "
                          "give --out DIR")
