@@ -21,6 +21,9 @@ deb_packages=(
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
   libxcb-xkb1 libxcb-xfixes0 libx11-xcb1
+  # drum material for the generated development set (core/devset): GM SoundFonts rendered with
+  # fluidsynth, and the LMMS drum samples
+  fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont lmms-common
 )
 
 log() { printf '[setup] %s\n' "$*"; }

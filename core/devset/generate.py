@@ -1,0 +1,232 @@
+"""Render labelled clips of the development set from a :class:`ClipSpec`.
+
+A clip is ``lead_in`` seconds of silence, ``intro_bars`` bars of pads only (full mix), then
+``bars`` bars of drums (and, in a full mix, bass, pads and a vocal-like lead), then a 0.5 s
+tail. Ground truth is exact:
+
+* hits: the sample where the (head-trimmed) one-shot starts, divided by the sample rate, with
+  the MIDI velocity that scaled it (see :mod:`core.devset.drums` for the gain law);
+* beats and downbeats: the producer's grid, labelled only where drums play (the intro's grid
+  continues silently, without onsets to find, so it is not labelled); a tempo change moves
+  the grid and is listed in ``tempo_changes``; 6/8 beats are dotted quarters;
+* ``tempo_bpm``: the label a producer would give (140 for half-time dubstep);
+* ``swing_8th``/``swing_16th``: the ratio applied for the style's swing unit (1.0 straight).
+
+Full mix: the drum bus and the accompaniment bus are set so that their RMS (over the drum
+bars) differ by ``drum_to_rest_db``; ``Clip.drums`` holds the drum stem alone (same gain;
+for a drums-only clip it is the clip's own ``samples``).
+The mix is peak-normalised to −1 dBFS. With ``augment`` the drum bus gets EQ, compression,
+saturation and reverb, the accompaniment EQ and saturation, and both the same master EQ —
+the stem stays exactly additive: ``samples == drums + rest``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.devset import augment as aug
+from core.devset._dsp import db_to_gain, rms
+from core.devset.accompaniment import render_accompaniment
+from core.devset.drums import PlacedHit, render_drums
+from core.devset.kits import Kit, load_kit
+from core.devset.patterns import Style, arrange, style
+from core.devset.timing import Grid, build_grid, humanize, jitter_velocities, swing
+from core.devset.truth import Clip, GroundTruth
+from core.errors import InvalidParameter
+from core.results import DrumHit
+from core.vocabulary import is_drum_instrument
+
+RENDER_VERSION = 1
+"""Bumped whenever an unchanged :class:`ClipSpec` would render different samples or labels;
+include it in the keys of caches built from rendered clips."""
+
+SAMPLE_RATE = 44100
+"""Sample rate (Hz) of every clip."""
+
+PEAK_DBFS = -1.0
+"""Peak level of every rendered clip."""
+
+TAIL_SECONDS = 0.5
+"""Seconds after the last bar (decays ring out)."""
+
+END_FADE = 0.02
+"""Seconds of fade-out at the very end of the clip (mix and stem alike)."""
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """Everything that determines a clip; equal specs render identical samples.
+
+    ``bpm`` is the labelled tempo (beats per minute; dotted quarters for 6/8). ``bars`` counts
+    drum bars. ``mix`` is ``"drums"`` or ``"full"``. ``drum_to_rest_db``: drum-stem RMS minus
+    accompaniment RMS (full mix). ``humanize_ms``: timing jitter std in ms. ``velocity_jitter``:
+    velocity std in MIDI steps. ``swing``: long/short ratio on the style's swing unit (must be
+    1.0 for straight styles). ``tempo_change``: ``(drum bar, new_bpm)``. ``time_signature``:
+    ``None`` or the style's meter as text. ``pitch_semitones``: kit pitch shift.
+    ``instruments``: play only these (``None``: all). ``lead_in``: seconds of silence first.
+    """
+
+    style: str
+    bpm: float
+    bars: int
+    kit: str
+    seed: int = 0
+    mix: str = "drums"
+    drum_to_rest_db: float = 0.0
+    humanize_ms: float = 0.0
+    velocity_jitter: float = 0.0
+    swing: float = 1.0
+    tempo_change: tuple[int, float] | None = None
+    time_signature: str | None = None
+    pitch_semitones: float = 0.0
+    augment: bool = False
+    intro_bars: int = 0
+    lead_in: float = 0.0
+    instruments: tuple[str, ...] | None = None
+    fills: bool = True
+
+    def __post_init__(self) -> None:
+        st = style(self.style)
+        if self.mix not in ("drums", "full"):
+            raise InvalidParameter(f"mix must be 'drums' or 'full', got {self.mix!r}")
+        if not 20 <= self.bpm <= 400 or self.bars < 1 or self.intro_bars < 0:
+            raise InvalidParameter(f"bad clip spec: bpm {self.bpm}, bars {self.bars}, "
+                                   f"intro_bars {self.intro_bars}")
+        if self.humanize_ms < 0 or self.velocity_jitter < 0 or self.lead_in < 0:
+            raise InvalidParameter("humanize_ms, velocity_jitter and lead_in must be >= 0")
+        if self.swing != 1.0 and st.swing_unit is None:
+            raise InvalidParameter(f"style {self.style} is straight; swing must be 1.0")
+        if self.time_signature not in (None, str(st.time_signature)):
+            raise InvalidParameter(f"style {self.style} is in {st.time_signature}, "
+                                   f"not {self.time_signature}")
+        if self.tempo_change is not None and not 0 < self.tempo_change[0] < self.bars:
+            raise InvalidParameter(f"tempo change bar must be within 1–{self.bars - 1}")
+        bad = [i for i in self.instruments or () if not is_drum_instrument(i)]
+        if bad:
+            raise InvalidParameter(f"unknown instruments {bad}")
+
+    @property
+    def name(self) -> str:
+        """A file-name-safe unique name, e.g. ``dnb-174bpm-fluidr3_808-full-s12``."""
+        return (f"{self.style}-{self.bpm:g}bpm-{self.kit.replace(':', '_')}-{self.mix}"
+                f"-s{self.seed}")
+
+
+def _streams(spec: ClipSpec) -> dict[str, np.random.Generator]:
+    """Independent generators per aspect, so changing one setting leaves the others alone."""
+    names = ("arrange", "humanize", "velocity", "drums", "music", "augment")
+    base = [spec.seed, zlib.crc32(spec.style.encode())]
+    return {n: np.random.default_rng([*base, k]) for k, n in enumerate(names)}
+
+
+def _grid(spec: ClipSpec, st: Style) -> Grid:
+    change = None
+    if spec.tempo_change is not None:
+        change = (spec.tempo_change[0] + spec.intro_bars, float(spec.tempo_change[1]))
+    return build_grid(spec.bpm, spec.intro_bars + spec.bars, st.beats_per_bar,
+                      start=spec.lead_in, tempo_change=change)
+
+
+def _placed_hits(spec: ClipSpec, st: Style, grid: Grid,
+                 rngs: dict[str, np.random.Generator]) -> list[PlacedHit]:
+    hits = arrange(st, spec.bars, rngs["arrange"], fills=spec.fills)
+    if spec.instruments is not None:
+        hits = [h for h in hits if h.instrument in spec.instruments]
+    beats = np.array([h.beat for h in hits], dtype=np.float64)
+    if st.swing_unit is not None and spec.swing != 1.0:
+        beats = swing(beats, spec.swing, st.swing_unit)
+    times = grid.time(beats + spec.intro_bars * st.beats_per_bar)
+    times = humanize(times, spec.humanize_ms, rngs["humanize"])
+    velocities = jitter_velocities(np.array([h.velocity for h in hits]), spec.velocity_jitter,
+                                   rngs["velocity"])
+    samples = np.round(times * SAMPLE_RATE).astype(int)
+    placed = [PlacedHit(int(s), h.instrument, int(v))
+              for s, h, v in zip(samples, hits, velocities, strict=True)]
+    return sorted(placed, key=lambda p: (p.sample, p.instrument))
+
+
+def _truth(spec: ClipSpec, st: Style, grid: Grid, hits: list[PlacedHit]) -> GroundTruth:
+    bpb = st.beats_per_bar
+    first = spec.intro_bars * bpb
+    beats = tuple(float(t) for t in grid.beat_times[first:grid.beats])
+    changes: tuple[tuple[float, float], ...] = ()
+    if spec.tempo_change is not None:
+        bar, bpm = spec.tempo_change
+        changes = ((grid.bar_start(bar + spec.intro_bars), float(bpm)),)
+    unit = st.swing_unit
+    return GroundTruth(
+        tempo_bpm=float(spec.bpm), beats=beats, downbeats=beats[::bpb],
+        time_signature=st.time_signature,
+        hits=tuple(DrumHit(h.sample / SAMPLE_RATE, h.instrument, h.velocity, 1.0) for h in hits),
+        style=spec.style, kit=spec.kit, mix=spec.mix,
+        drum_to_rest_db=float(spec.drum_to_rest_db) if spec.mix == "full" else None,
+        swing_8th=float(spec.swing) if unit == 8 else None,
+        swing_16th=float(spec.swing) if unit == 16 else None,
+        tempo_changes=changes, humanized=spec.humanize_ms > 0)
+
+
+def _master(spec: ClipSpec, st: Style, grid: Grid, drums: np.ndarray, n: int,
+            rngs: dict[str, np.random.Generator]) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(mix, drum stem)`` before peak normalisation."""
+    rest = None
+    if spec.mix == "full":
+        rest = render_accompaniment(st.bass, grid, n, SAMPLE_RATE, rngs["music"],
+                                    first_bar=spec.intro_bars)
+    if spec.augment:
+        r = rngs["augment"]
+        drums = aug.drum_bus(drums, SAMPLE_RATE, r)
+        if rest is not None:
+            rest = aug.music_bus(rest, SAMPLE_RATE, r)
+        bands = aug.random_eq_bands(r, max_db=3.0)  # the same master EQ on both buses
+        drums = aug.equalize(drums, SAMPLE_RATE, bands)
+        if rest is not None:
+            rest = aug.equalize(rest, SAMPLE_RATE, bands)
+    if rest is None:
+        return drums, drums
+    a = round(grid.bar_start(spec.intro_bars) * SAMPLE_RATE)  # the drum bars only
+    b = round(grid.beat_times[-1] * SAMPLE_RATE)
+    level_d, level_r = rms(drums[:, a:b]), rms(rest[:, a:b])
+    if level_r > 0 and level_d > 0:
+        rest = rest * (level_d / level_r / db_to_gain(spec.drum_to_rest_db))
+    return drums + rest, drums
+
+
+def ground_truth(spec: ClipSpec) -> GroundTruth:
+    """The labels :func:`render_clip` gives ``spec``, without rendering audio (cheap)."""
+    st = style(spec.style)
+    rngs = _streams(spec)
+    grid = _grid(spec, st)
+    return _truth(spec, st, grid, _placed_hits(spec, st, grid, rngs))
+
+
+def render_clip(spec: ClipSpec, kits: Mapping[str, Kit] | None = None) -> Clip:
+    """Render ``spec`` to a stereo 44.1 kHz :class:`Clip` with exact ground truth.
+
+    ``kits`` maps kit names to kits; the spec's kit is loaded with :func:`load_kit` when it is
+    absent (or ``kits`` is ``None``).
+
+    Raises
+    ------
+    InvalidParameter
+        The kit is unknown or not installed.
+    """
+    st = style(spec.style)
+    kit = kits[spec.kit] if kits is not None and spec.kit in kits else load_kit(spec.kit)
+    rngs = _streams(spec)
+    grid = _grid(spec, st)
+    hits = _placed_hits(spec, st, grid, rngs)
+    n = round((grid.beat_times[-1] + TAIL_SECONDS) * SAMPLE_RATE)
+    drums = render_drums(hits, kit, n, rngs["drums"], pitch_semitones=spec.pitch_semitones)
+    mix, stem = _master(spec, st, grid, drums, n, rngs)
+    fade = round(END_FADE * SAMPLE_RATE)
+    envelope = np.ones(n)
+    envelope[n - fade:] = np.linspace(1.0, 0.0, fade)
+    peak = float(np.max(np.abs(mix * envelope)))
+    scale = envelope * (db_to_gain(PEAK_DBFS) / peak if peak > 0 else 1.0)
+    samples = (mix * scale).astype(np.float32)
+    stem_out = samples if stem is mix else (stem * scale).astype(np.float32)
+    return Clip(spec.name, samples, SAMPLE_RATE, _truth(spec, st, grid, hits), stem_out)
