@@ -1,0 +1,307 @@
+"""Beat tracking: dynamic programming that follows tempo changes, then a straight grid where the
+tempo is constant.
+
+1. A beat-level novelty (kick and snare bands lead, hats weigh less) is tracked with Ellis's
+   (2007) dynamic programme: the score of a beat at frame *t* is its novelty plus the best score
+   of a predecessor 0.7–1.3 local periods earlier, minus a cost that grows with the squared log
+   ratio of that interval to the local period (from the tempo sections). A strong cost keeps
+   the beats on the section's tempo while still following drift.
+2. Beats are kept only where the rhythm is: a local pulse measure (lag-product of the novelty at
+   one beat period, relative to its energy, over a few seconds) must be clearly present.
+3. In each section the beats are fitted by a straight line (least squares, beat index → time);
+   when the residual is small and the straight grid collects as much novelty as the tracked
+   beats, the grid replaces them — constant-tempo music gets a grid that does not wander.
+4. The grid confidence (0–1) combines how much stronger the novelty is on the beats than half
+   way between them with how regular the beat intervals are.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import maximum_filter1d, median_filter, uniform_filter1d
+
+from core.analysis.onsets import BANDS, OnsetFeatures
+from core.results import TempoSection
+
+_TIGHTNESS = 400.0      # cost weight of (log interval / period)²
+_SNAP_RMS_S = 0.025     # straight grid accepted below this residual (s) …
+_SNAP_KEEP = 0.9        # … when it keeps this share of the tracked beats' novelty
+_ACTIVITY_S = 4.0       # window of the local pulse measure (s)
+_ACTIVITY_MIN = 0.04    # local pulse below this: no beats there, …
+_ACTIVITY_REL = 0.3     # … nor below this share of the median pulse at the beats
+_EDGE_WEAK = 0.3        # edge beats weaker than this share of their run's median are dropped
+_HOLE_S = 4.0           # shorter runs of weak pulse between beats are bridged (s)
+_LATENCY_S = -0.018     # onset-peak frames lead the attacks by this much (s)
+
+
+NOVELTY_WEIGHTS = {"full": 0.5, "low": 1.0, "mid": 1.0, "high": 0.4}
+"""Weight of each band in the single beat-level novelty curve (kick and snare lead)."""
+_BAND_FLOOR = 0.05  # a band whose flux never exceeds this carries no onsets
+
+
+def novelty(features: OnsetFeatures, *, median_seconds: float = 0.2) -> np.ndarray:
+    """Rhythm novelty of each band: float32 [4, frames] in :data:`BANDS` order.
+
+    Each band minus its moving median over ``median_seconds`` (removes the floor that noise,
+    pads and reverb tails leave), half-wave rectified and divided by its 99th percentile so the
+    bands weigh alike (about 0–1, peaks may exceed 1). A band whose 99th percentile stays below
+    a small floor (silence, the numeric ripple of a steady tone) is zero.
+    """
+    stacked = np.vstack([features.band(name) for name in BANDS]).astype(np.float32)
+    if stacked.shape[1] == 0:
+        return stacked
+    width = max(3, round(median_seconds * features.frame_rate) | 1)
+    floor = median_filter(stacked, size=(1, width), mode="nearest")
+    out = np.maximum(stacked - floor, 0.0)
+    scale = np.percentile(out, 99, axis=1)
+    out *= np.where(scale >= _BAND_FLOOR, 1.0 / np.maximum(scale, 1e-12), 0.0)[:, None]
+    return out
+
+
+def beat_novelty(nov: np.ndarray) -> np.ndarray:
+    """One beat-level novelty curve [frames] from :func:`novelty` output (weighted band mean)."""
+    weights = np.array([NOVELTY_WEIGHTS[name] for name in BANDS], dtype=np.float32)
+    return (weights @ nov) / float(weights.sum())
+
+
+@dataclass(frozen=True, eq=False)
+class RhythmFrames:
+    """Onset features prepared for the rhythm stages (all arrays share the frame axis).
+
+    ``nov`` is :func:`novelty` [4, n]; ``spread`` the same maximum-filtered over 3 frames (so
+    folds tolerate ±1 frame); ``beat`` the beat novelty of ``spread``; ``peaks`` the beat
+    novelty at its local maxima (0 elsewhere), spread likewise — the onset mass a grid can
+    capture. ``change`` is the features' spectral change (zeros when absent), maximum-filtered
+    over 5 frames. ``start`` is the time (s) of frame 0.
+    """
+
+    nov: np.ndarray
+    spread: np.ndarray
+    beat: np.ndarray
+    peaks: np.ndarray
+    change: np.ndarray
+    fps: float
+    start: float = 0.0
+
+    @classmethod
+    def from_features(cls, features: OnsetFeatures) -> RhythmFrames:
+        """Prepare ``features`` (see class docstring)."""
+        nov = novelty(features)
+        wide = maximum_filter1d(nov, 3, axis=1) if nov.shape[1] else nov
+        raw = beat_novelty(nov)
+        is_peak = np.zeros(len(raw), dtype=bool)
+        if len(raw) > 2:
+            is_peak[1:-1] = (raw[1:-1] > raw[:-2]) & (raw[1:-1] >= raw[2:])
+        peaks = np.where(is_peak, raw, 0.0).astype(np.float32)
+        change = np.zeros(len(raw), np.float32)
+        if len(peaks):
+            peaks = maximum_filter1d(peaks, 3)
+            if features.change is not None and len(features.change) == len(raw):
+                change = maximum_filter1d(features.change, 5)
+        return cls(nov, wide, beat_novelty(wide), peaks, change, features.frame_rate)
+
+    @property
+    def frames(self) -> int:
+        """Number of frames."""
+        return self.nov.shape[1]
+
+    def crop(self, a: int, b: int) -> RhythmFrames:
+        """Frames ``a``…``b - 1`` (views)."""
+        return RhythmFrames(self.nov[:, a:b], self.spread[:, a:b], self.beat[a:b],
+                            self.peaks[a:b], self.change[a:b], self.fps,
+                            self.start + a / self.fps)
+
+
+@dataclass(frozen=True)
+class BeatTrack:
+    """Beat times (s, ascending), the straight-grid flag of each section, and the grid
+    ``confidence`` in 0–1."""
+
+    times: np.ndarray
+    confidence: float
+    snapped: tuple[bool, ...] = ()
+
+
+def period_curve(sections: tuple[TempoSection, ...], fps: float, frames: int) -> np.ndarray:
+    """Beat period in frames at every frame (NaN outside the sections)."""
+    period = np.full(frames, np.nan)
+    for s in sections:
+        a, b = max(0, round(s.start * fps)), min(frames, round(s.end * fps))
+        period[a:b] = 60.0 * fps / s.bpm
+    return period
+
+
+def _dp(novelty: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Ellis DP over frames where ``period`` is finite; returns beat frames (ascending)."""
+    n = len(novelty)
+    score = novelty.astype(float).copy()
+    back = np.full(n, -1)
+    t = 0
+    while t < n:
+        p = period[t]
+        if not np.isfinite(p):
+            t += 1
+            continue
+        block = max(1, int(0.7 * p))
+        ts = np.arange(t, min(n, t + block))
+        lags = np.arange(max(1, int(0.7 * p)), int(np.ceil(1.3 * p)) + 1)
+        prev = ts[:, None] - lags[None, :]
+        ok = prev >= 0
+        cost = _TIGHTNESS * np.log(lags / period[ts][:, None]) ** 2
+        cand = np.where(ok, score[np.clip(prev, 0, None)] - cost, -np.inf)
+        best = np.argmax(cand, axis=1)
+        value = cand[np.arange(len(ts)), best]
+        take = np.isfinite(value) & (value > 0) & np.isfinite(period[ts])
+        score[ts[take]] += value[take]
+        back[ts[take]] = prev[np.arange(len(ts)), best][take]
+        t = ts[-1] + 1
+    return _backtrack(score, back, period)
+
+
+def _backtrack(score: np.ndarray, back: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Follow the back-pointers from the best final beat of every finite-period run."""
+    finite = np.isfinite(period)
+    beats: list[int] = []
+    edges = np.flatnonzero(np.diff(np.r_[0, finite.astype(int), 0]))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        tail = max(a, b - int(np.ceil(period[b - 1])))
+        t = tail + int(np.argmax(score[tail:b]))
+        run = []
+        while t >= a:
+            run.append(t)
+            t = back[t]
+        beats.extend(reversed(run))
+    return np.asarray(beats, dtype=int)
+
+
+def pulse_activity(novelty: np.ndarray, period: np.ndarray, fps: float) -> np.ndarray:
+    """Local pulse strength 0…1 per frame: the novelty's lag-product at one, two or four beat
+    periods (whichever is strongest; a half-time groove repeats at two beats) over
+    :data:`_ACTIVITY_S` seconds, divided by its energy there (0 where the period is NaN)."""
+    n = len(novelty)
+    x = np.minimum(novelty, np.percentile(novelty, 99.5))  # one huge hit must not dominate
+    x = x - uniform_filter1d(x, max(3, int(fps)), mode="nearest")
+    width = max(3, int(_ACTIVITY_S * fps))
+    energy = uniform_filter1d(x * x, width, mode="nearest")
+    best = np.zeros(n)
+    for multiple in (1, 2, 4):
+        lag = np.where(np.isfinite(period), np.rint(multiple * period), 0).astype(int)
+        prod, count = np.zeros(n), np.zeros(n)
+        for sign in (-1, 1):  # back and ahead, so the edges are measured too
+            idx = np.arange(n) + sign * lag
+            ok = (lag > 0) & (idx >= 0) & (idx < n)
+            prod += np.where(ok, x * x[np.clip(idx, 0, n - 1)], 0.0)
+            count += ok
+        local = uniform_filter1d(prod / np.maximum(count, 1.0), width, mode="nearest")
+        best = np.maximum(best, local)
+    return np.clip(np.divide(best, energy, out=np.zeros(n), where=energy > 1e-12), 0.0, 1.0)
+
+
+def _active_beats(activity: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Mask of beats where the pulse is present; short weak stretches between strong beats
+    are bridged (a fill, a crash), long ones and weak edges (beatless intro, outro) are not."""
+    if len(activity) == 0:
+        return np.zeros(0, dtype=bool)
+    threshold = max(_ACTIVITY_MIN, _ACTIVITY_REL * float(np.median(activity)))
+    strong = activity >= threshold
+    keep = strong.copy()
+    idx = np.flatnonzero(strong)
+    for a, b in itertools.pairwise(idx):
+        if b - a > 1 and times[b] - times[a] <= _HOLE_S:
+            keep[a:b] = True
+    return keep
+
+
+def _trim_weak_edges(frames: np.ndarray, novelty: np.ndarray) -> np.ndarray:
+    """Drop beats at the edges of each run of beats whose novelty (within ±2 frames) is below
+    :data:`_EDGE_WEAK` of the run's median: the pulse measure leaks a second or two into a
+    beatless intro or outro, the drums do not."""
+    if len(frames) < 4:
+        return frames
+    strength = maximum_filter1d(novelty, 5)[frames]
+    gaps = np.flatnonzero(np.diff(frames) > 2 * np.median(np.diff(frames))) + 1
+    kept = []
+    for run, power in zip(np.split(frames, gaps), np.split(strength, gaps), strict=True):
+        strong = np.flatnonzero(power >= _EDGE_WEAK * np.median(power))
+        kept.append(run[strong[0]:strong[-1] + 1] if len(strong) else run[:0])
+    return np.concatenate(kept)
+
+
+def _fit_line(times: np.ndarray, period_s: float) -> tuple[np.ndarray, float]:
+    """Least-squares straight grid through beat ``times``; returns (grid, rms residual s)."""
+    index = np.concatenate([[0], np.cumsum(np.rint(np.diff(times) / period_s))])
+    slope, icept = np.polyfit(index, times, 1)
+    grid = icept + slope * np.arange(int(index[-1]) + 1)
+    fitted = icept + slope * index
+    return grid, float(np.sqrt(np.mean((times - fitted) ** 2)))
+
+
+def _strength(novelty: np.ndarray, times: np.ndarray, fps: float) -> float:
+    idx = np.clip(np.rint(times * fps).astype(int), 0, len(novelty) - 1)
+    return float(novelty[idx].sum())
+
+
+def _snap_sections(beats: np.ndarray, sections: tuple[TempoSection, ...], novelty: np.ndarray,
+                   fps: float) -> tuple[np.ndarray, tuple[bool, ...]]:
+    """Replace each section's tracked beats by their straight grid where it fits."""
+    out, flags = [], []
+    for s in sections:
+        inside = beats[(beats >= s.start) & (beats < s.end)]
+        if len(inside) < 4:
+            out.append(inside)
+            flags.append(False)
+            continue
+        grid, rms = _fit_line(inside, 60.0 / s.bpm)
+        keep = _strength(novelty, grid, fps) >= _SNAP_KEEP * _strength(novelty, inside, fps)
+        snap = rms < _SNAP_RMS_S and keep
+        out.append(grid if snap else inside)
+        flags.append(bool(snap))
+    merged = np.concatenate(out) if out else np.zeros(0)
+    return np.unique(np.round(merged, 4)), tuple(flags)
+
+
+def _confidence(novelty: np.ndarray, beats: np.ndarray, fps: float) -> float:
+    """Contrast of novelty on beats vs. half-way between them, times interval regularity."""
+    if len(beats) < 3:
+        return 0.0
+    mids = 0.5 * (beats[1:] + beats[:-1])
+    on = _strength(novelty, beats, fps) / len(beats)
+    off = _strength(novelty, mids, fps) / len(mids)
+    contrast = (on - off) / (on + off) if on + off > 0 else 0.0
+    ibi = np.diff(beats)
+    local = np.abs(np.diff(ibi)) / np.maximum(ibi[1:], 1e-9) if len(ibi) > 1 else np.zeros(1)
+    regular = float(np.clip(1.0 - 4.0 * np.median(local), 0.0, 1.0))
+    return float(np.clip(np.sqrt(max(contrast, 0.0)) * regular, 0.0, 1.0))
+
+
+def track_beats(novelty: np.ndarray, fps: float, sections: tuple[TempoSection, ...], *,
+                snap: bool = True) -> BeatTrack:
+    """Beat times of a beat-level ``novelty`` curve [frames] at ``fps`` frames per second.
+
+    ``sections`` give the local tempo; no beats are placed outside them or where the local
+    pulse is absent (beatless intros, breakdowns without drums). ``snap`` enables the straight
+    grid of constant-tempo sections. Returns a :class:`BeatTrack`.
+    """
+    x = np.asarray(novelty, dtype=float)
+    if len(x) == 0 or not sections or float(x.std()) <= 0:
+        return BeatTrack(np.zeros(0), 0.0)
+    x = x / x.std()
+    period = period_curve(sections, fps, len(x))
+    frames = _dp(x, period)
+    activity = pulse_activity(x, period, fps)
+    frames = frames[_active_beats(activity[frames], frames / fps)]
+    frames = _trim_weak_edges(frames, x)
+    times = frames / fps
+    flags: tuple[bool, ...] = ()
+    if snap and len(times):
+        tracked = times
+        times, flags = _snap_sections(times, sections, x, fps)
+        near = np.abs(times[:, None] - tracked[None, :]).min(axis=1)
+        local = period_curve(sections, fps, len(x))[np.clip(np.rint(times * fps).astype(int),
+                                                            0, len(x) - 1)] / fps
+        times = times[near < 0.3 * np.nan_to_num(local, nan=0.0)]  # keep the gaps
+    times = times[(times >= 0) & (times <= len(x) / fps)] - _LATENCY_S
+    return BeatTrack(np.maximum(times, 0.0), _confidence(x, times + _LATENCY_S, fps), flags)

@@ -1,0 +1,392 @@
+"""Style-aware tempo: the BPM a producer would label, with ranked alternatives and sections.
+
+Method
+------
+1. *Periodicity.* Each band's novelty (:func:`core.analysis.onsets.novelty`) is
+   autocorrelated; the band autocorrelations are averaged and scored on a BPM grid with a
+   harmonic comb (lags of 1, 2 and 4 beats). Peaks of that salience are the raw candidates.
+2. *Metrical levels.* The best peaks are expanded to their related levels (×½, ×⅔, ×¾, ×4⁄3,
+   ×1.5, ×2) inside the allowed range and each is refined on the long-lag autocorrelation.
+3. *Style-aware choice.* At each candidate the band novelty is folded onto one bar and compared
+   with the bar templates of :mod:`core.analysis.bar_templates` (four-on-the-floor, backbeat,
+   half-time, waltz, 6/8). The score adds the salience, the best template fit and the log of the
+   family's tempo prior — the producers' conventions: drum & bass 160–180 (two-step backbeat),
+   dubstep/trap 140–150 (half-time), hip-hop 85–100, house/techno 118–135. A two-step at 174
+   fits the backbeat at 174 but "a snare on every beat" at 87, and a half-time groove fits its
+   family with a prior at 140 and the backbeat family only at 70 where hip-hop's prior is low.
+   A ``style_hint`` replaces the family priors by that style's prior.
+4. *Sections.* :func:`tempo_sections` repeats the choice on overlapping windows, keeps each
+   window on the global metrical level where its evidence allows, and merges equal neighbours.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.analysis.bar_templates import PatternFit, fit_templates
+from core.analysis.beats import RhythmFrames
+from core.analysis.onsets import OnsetFeatures
+from core.errors import InvalidParameter
+from core.results import Tempo, TempoCandidate, TempoSection
+
+STYLE_HINTS = ("auto", "dnb", "jungle", "dubstep", "trap", "hiphop", "house", "techno", "idm")
+"""Accepted ``style_hint`` values (as in the configuration)."""
+
+_Prior = tuple[tuple[float, float, float], ...]  # (centre BPM, sd in octaves, weight)
+FAMILY_PRIORS: dict[str, _Prior] = {
+    "fourfloor": ((126.0, 0.07, 1.0), (140.0, 0.08, 0.4)),
+    "backbeat": ((92.0, 0.08, 0.8), (171.0, 0.04, 1.0), (130.0, 0.06, 0.7)),
+    "halftime": ((142.0, 0.06, 1.0),),
+    "waltz": ((118.0, 0.25, 0.7),),
+    "sixeight": ((70.0, 0.15, 0.7),),
+}
+"""Labelled-tempo priors of the template families (log-Gaussian mixtures)."""
+HINT_PRIORS: dict[str, _Prior] = {
+    "dnb": ((172.0, 0.05, 1.0),), "jungle": ((168.0, 0.05, 1.0),),
+    "dubstep": ((142.0, 0.06, 1.0),), "trap": ((142.0, 0.08, 1.0),),
+    "hiphop": ((92.0, 0.10, 1.0),), "house": ((124.0, 0.06, 1.0),),
+    "techno": ((132.0, 0.08, 1.0),), "idm": ((120.0, 0.6, 1.0),),
+}
+"""Priors that replace the family priors when the user names the style."""
+_OTHER_FIT = 0.25            # fit credited to "no template" (IDM, irregular), broad prior
+_OTHER_PRIOR: _Prior = ((120.0, 0.5, 0.5),)
+_BAND_WEIGHTS = np.array([0.6, 1.0, 1.0, 0.7])   # full, low, mid, high in the salience
+_COMB = ((1, 1.0), (2, 0.5), (4, 0.25))
+_LEVELS = (0.5, 2 / 3, 0.75, 1.0, 4 / 3, 1.5, 2.0)
+_W_SALIENCE, _W_FIT, _W_COVER = 1.0, 4.0, 2.0
+_TEMPERATURE = 0.6           # of the softmax turning scores into candidate confidences
+_MIN_PERIODICITY = 0.15      # best band autocorrelation at a beat lag below this: no tempo
+_NOISE_PERIODICITY = 5.5     # … nor below this / √frames (the chance maximum of noise)
+_MIN_SECONDS = 2.5
+_SILENCE_DBFS = -70.0
+
+
+@dataclass(frozen=True)
+class TempoEstimate:
+    """Result of :func:`estimate_tempo`.
+
+    ``tempo`` is ``None`` when there is none, and ``reason`` then says why. ``family`` is the
+    best-fitting bar-template family at the chosen tempo (``"other"`` when none fits) and
+    ``bar_start`` (s) one bar-1 time that template implies; ``periodicity`` (0–1) is the
+    strength of the strongest beat-range periodicity.
+    """
+
+    tempo: Tempo | None
+    reason: str | None = None
+    family: str | None = None
+    bar_start: float | None = None
+    periodicity: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Scored:
+    bpm: float
+    score: float
+    fit: PatternFit | None
+
+
+def _log_prior(bpm: float, prior: _Prior) -> float:
+    x = np.log2(bpm)
+    p = sum(w * np.exp(-0.5 * ((x - np.log2(c)) / sd) ** 2) for c, sd, w in prior)
+    return float(np.log(p + 1e-4))
+
+
+def _autocorrelation(x: np.ndarray, max_lag: int) -> np.ndarray:
+    """Autocorrelation of each row of ``x`` [rows, n] (mean removed), lags 0…max_lag,
+    normalised by lag 0 (rows without energy stay zero)."""
+    x = x - x.mean(axis=1, keepdims=True)
+    n = 1 << int(np.ceil(np.log2(2 * x.shape[1])))
+    spec = np.fft.rfft(x, n, axis=1)
+    acf = np.fft.irfft(spec * np.conj(spec), n, axis=1)[:, : max_lag + 1]
+    zero = acf[:, :1]
+    return np.divide(acf, zero, out=np.zeros_like(acf), where=zero > 1e-12)
+
+
+def _band_acf(nov: np.ndarray, fps: float, min_bpm: float, max_bpm: float
+              ) -> tuple[np.ndarray, float]:
+    """Mean of the band autocorrelations (lags up to 4 beats at ``min_bpm``), each band
+    weighted by its own periodicity, and the periodicity: the strongest band autocorrelation
+    at a beat lag within the range (0–1)."""
+    max_lag = min(nov.shape[1] - 1, int(np.ceil(4 * 60.0 * fps / min_bpm)) + 2)
+    acf = _autocorrelation(nov.astype(np.float64), max_lag)
+    lo, hi = int(60.0 * fps / max_bpm), int(np.ceil(60.0 * fps / min_bpm))
+    if hi >= acf.shape[1]:
+        return acf.mean(axis=0), 0.0
+    strength = np.maximum(acf[:, lo:hi + 1].max(axis=1), 0.0)
+    weights = _BAND_WEIGHTS * strength
+    total = float(weights.sum())
+    if total <= 1e-9:
+        return acf.mean(axis=0), 0.0
+    return (weights @ acf) / total, float(strength.max())
+
+
+def _salience(acf: np.ndarray, fps: float, bpms: np.ndarray, frames: int) -> np.ndarray:
+    """Harmonic-comb salience on the BPM grid; lags longer than half the span are skipped."""
+    lags = 60.0 * fps / bpms
+    score = np.zeros_like(bpms)
+    for multiple, weight in _COMB:
+        at = lags * multiple
+        ok = (at < len(acf) - 1) & (at < 0.5 * frames)
+        score[ok] += weight * np.interp(at[ok], np.arange(len(acf)), acf)
+    return np.maximum(score, 0.0)
+
+
+def _refine(acf: np.ndarray, fps: float, bpm: float, frames: int) -> float:
+    """Sharpen ``bpm`` on the autocorrelation peak at the longest usable beat multiple."""
+    period = 60.0 * fps / bpm
+    for multiple in (8, 4, 2, 1):
+        centre = round(period * multiple)
+        radius = max(1, int(0.02 * period * multiple))
+        lo, hi = centre - radius, centre + radius + 1
+        if lo < 1 or hi >= len(acf) - 1 or centre > 0.6 * frames:
+            continue
+        i = lo + int(np.argmax(acf[lo:hi]))
+        if i in (lo, hi - 1):
+            continue  # no peak inside the search radius
+        a, b, c = acf[i - 1], acf[i], acf[i + 1]
+        denom = a - 2 * b + c
+        lag = i + (0.5 * (a - c) / denom if denom < 0 else 0.0)
+        return float(60.0 * fps * multiple / lag)
+    return float(bpm)
+
+
+def _peaks(curve: np.ndarray, count: int) -> list[int]:
+    inner = np.flatnonzero((curve[1:-1] >= curve[:-2]) & (curve[1:-1] > curve[2:])) + 1
+    edges = [i for i in (0, len(curve) - 1) if curve[i] > 0]
+    found = sorted([*inner.tolist(), *edges], key=lambda i: curve[i], reverse=True)
+    return found[:count]
+
+
+def _bpm_grid(min_bpm: float, max_bpm: float) -> np.ndarray:
+    return np.exp(np.arange(np.log(min_bpm), np.log(max_bpm) + 1e-9, 0.0025))
+
+
+def _candidates(sal: np.ndarray, bpms: np.ndarray) -> list[float]:
+    """Salience peaks plus their metrical relatives, each snapped to a nearby peak."""
+    found: list[float] = []
+    for i in _peaks(sal, 4):
+        for level in _LEVELS:
+            target = bpms[i] * level
+            if not bpms[0] * 0.999 <= target <= bpms[-1] * 1.001:
+                continue
+            near = np.flatnonzero(np.abs(np.log(bpms / target)) < 0.03)
+            j = int(near[np.argmax(sal[near])]) if len(near) else i
+            bpm = float(bpms[j])
+            if all(abs(np.log(bpm / f)) > 0.02 for f in found):
+                found.append(bpm)
+    return found
+
+
+def _validate(min_bpm: float, max_bpm: float, style_hint: str) -> None:
+    if not 0 < min_bpm < max_bpm:
+        raise InvalidParameter(f"tempo range must satisfy 0 < min < max, got {min_bpm}–{max_bpm}")
+    if style_hint not in STYLE_HINTS:
+        raise InvalidParameter(
+            f"unknown style hint {style_hint!r}; choose one of {', '.join(STYLE_HINTS)}")
+
+
+def _silent_reason(features: OnsetFeatures) -> str | None:
+    if features.duration < _MIN_SECONDS:
+        return (f"no tempo: clip too short ({features.duration:.1f} s; "
+                f"at least {_MIN_SECONDS:.1f} s needed)")
+    if features.peak_dbfs < _SILENCE_DBFS:
+        return f"no tempo: silence (peak level {features.peak_dbfs:.0f} dBFS)"
+    return None
+
+
+def _choose(bpm: float, salience: float, fits: list[PatternFit], style_hint: str) -> _Scored:
+    """Score one candidate: salience + best (template fit + log prior of its family)."""
+    hinted = HINT_PRIORS.get(style_hint)
+    cover = max((f.coverage for f in fits), default=0.0)
+    best = _Scored(bpm, _W_FIT * _OTHER_FIT + _W_COVER * cover
+                   + _log_prior(bpm, hinted or _OTHER_PRIOR), None)
+    for fit in fits:
+        prior = hinted or FAMILY_PRIORS[fit.template.family]
+        value = _W_FIT * fit.score + _W_COVER * fit.coverage + _log_prior(bpm, prior)
+        if value > best.score:
+            best = _Scored(bpm, value, fit)
+    return _Scored(bpm, best.score + _W_SALIENCE * salience, best.fit)
+
+
+def _no_periodicity(periodicity: float) -> TempoEstimate:
+    return TempoEstimate(None, "no tempo: no periodic onsets (pure tone, noise or free rhythm)",
+                         periodicity=periodicity)
+
+
+def _estimate(prep: RhythmFrames, min_bpm: float, max_bpm: float, style_hint: str,
+              levels: tuple[float, ...] | None = None) -> TempoEstimate:
+    """Tempo of the prepared stretch (see module docstring); ``levels`` restricts the
+    candidates to those BPMs (±3 %) when given."""
+    fps, frames = prep.fps, prep.frames
+    acf, periodicity = _band_acf(prep.nov, fps, min_bpm, max_bpm)
+    if periodicity < max(_MIN_PERIODICITY, _NOISE_PERIODICITY / np.sqrt(max(frames, 1))):
+        return _no_periodicity(periodicity)
+    bpms = _bpm_grid(min_bpm, max_bpm)
+    sal = _salience(acf, fps, bpms, frames)
+    top = float(sal.max())
+    if top <= 0:
+        return _no_periodicity(periodicity)
+    raw = levels if levels is not None else _candidates(sal, bpms)
+    scored = []
+    for bpm in raw:
+        bpm = min(max_bpm, max(min_bpm, _refine(acf, fps, bpm, frames)))
+        fits = fit_templates(prep, bpm)
+        salience = float(np.interp(np.log(bpm), np.log(bpms), sal)) / top
+        scored.append(_choose(bpm, salience, fits, style_hint))
+    scored.sort(key=lambda s: s.score, reverse=True)
+    return _as_estimate(scored, periodicity)
+
+
+def _as_estimate(scored: list[_Scored], periodicity: float) -> TempoEstimate:
+    scores = np.array([s.score for s in scored])
+    probs = np.exp((scores - scores.max()) / _TEMPERATURE)
+    probs /= probs.sum()
+    strength = float(np.clip(periodicity / 0.3, 0.0, 1.0))
+    candidates = tuple(TempoCandidate(round(s.bpm, 2), float(np.clip(p * strength, 0, 1)))
+                       for s, p in zip(scored, probs, strict=True))
+    best = scored[0]
+    tempo = Tempo(candidates[0].bpm, candidates[0].confidence, candidates)
+    fit = best.fit
+    return TempoEstimate(tempo, None, fit.template.family if fit else "other",
+                         fit.bar_start if fit else None, periodicity)
+
+
+def estimate_tempo(features: OnsetFeatures, *, min_bpm: float = 60.0, max_bpm: float = 200.0,
+                   style_hint: str = "auto") -> TempoEstimate:
+    """The tempo a producer would label for the whole of ``features``.
+
+    Parameters
+    ----------
+    features : OnsetFeatures
+        Multi-band onset features of the track.
+    min_bpm, max_bpm : float
+        Allowed tempo range (BPM); every candidate lies inside it.
+    style_hint : str
+        One of :data:`STYLE_HINTS`; anything but ``"auto"`` replaces the style-family priors by
+        that style's tempo prior.
+
+    Returns
+    -------
+    TempoEstimate
+        ``tempo`` with ranked candidates (``Tempo.runner_up`` is the flip the app offers), or
+        ``None`` with a ``reason`` (silence, too short, no periodic onsets).
+
+    Raises
+    ------
+    InvalidParameter
+        On an empty/inverted range or an unknown style hint.
+    """
+    _validate(min_bpm, max_bpm, style_hint)
+    reason = _silent_reason(features)
+    if reason is not None:
+        return TempoEstimate(None, reason)
+    return _estimate(RhythmFrames.from_features(features), min_bpm, max_bpm, style_hint)
+
+
+_SAME = 0.02                 # tempos within 2 % are the same section tempo
+_MIN_WINDOW_S = 8.0          # shortest section window (short clips use half their length)
+_RELATIVES = (0.5, 2 / 3, 0.75, 4 / 3, 1.5, 2.0)
+_LEVEL_TOLERANCE = 0.08      # log-ratio tolerance when matching metrical levels
+
+
+def _windows(frames: int, window: int, hop: int) -> list[tuple[int, int]]:
+    if frames <= 1.5 * window:
+        return [(0, frames)]
+    starts = list(range(0, frames - window, hop))
+    if starts[-1] + window < frames:
+        starts.append(frames - window)
+    return [(a, a + window) for a in starts]
+
+
+def _on_level(est: TempoEstimate, reference: float | None) -> float | None:
+    """The window's tempo, moved to ``reference``'s metrical level when the window's own
+    candidates support that level (an ambiguous stretch must not flip the octave). Levels are
+    compared with :data:`_LEVEL_TOLERANCE` so a modest tempo change keeps its level too."""
+    if est.tempo is None:
+        return None
+    bpm = est.tempo.bpm
+    if reference is None or abs(np.log(bpm / reference)) < _LEVEL_TOLERANCE:
+        return bpm
+    if not any(abs(np.log(bpm * r / reference)) < _LEVEL_TOLERANCE for r in _RELATIVES):
+        return bpm  # a real tempo change
+    best = est.tempo.confidence
+    near = [c for c in est.tempo.candidates
+            if abs(np.log(c.bpm / reference)) < _LEVEL_TOLERANCE and c.confidence >= 0.1 * best]
+    return max(near, key=lambda c: c.confidence).bpm if near else bpm
+
+
+def _runs(values: list[float | None]) -> list[tuple[int, int, float | None]]:
+    """Consecutive equal (within :data:`_SAME`) values as (first, last + 1, value)."""
+    runs: list[tuple[int, int, float | None]] = []
+    for i, v in enumerate(values):
+        if runs:
+            a, _, u = runs[-1]
+            same = (u is None and v is None) or (
+                u is not None and v is not None and abs(np.log(u / v)) < _SAME)
+            if same:
+                runs[-1] = (a, i + 1, u)
+                continue
+        runs.append((i, i + 1, v))
+    # A lone window between two equal runs is noise, not a section.
+    for k in range(len(runs) - 2, 0, -1):
+        (a, _, u), (b, c, w) = runs[k - 1], runs[k + 1]
+        if c - b >= 1 and runs[k][1] - runs[k][0] == 1 and u is not None and w is not None \
+                and abs(np.log(u / w)) < _SAME:
+            runs[k - 1:k + 2] = [(a, c, u)]
+    return runs
+
+
+def tempo_sections(features: OnsetFeatures, *, window_s: float = 30.0, hop_s: float = 10.0,
+                   min_bpm: float = 60.0, max_bpm: float = 200.0, style_hint: str = "auto",
+                   reference: TempoEstimate | None = None) -> tuple[TempoSection, ...]:
+    """Stretches of constant tempo (tempo changes, the tracks of a DJ mix).
+
+    The style-aware estimate runs on windows of ``window_s`` seconds every ``hop_s`` seconds;
+    each window keeps the metrical level of ``reference`` (the whole-track estimate, computed
+    when not given) where its own candidates allow; equal neighbours (±4 %) merge and each
+    section's BPM is re-estimated on the whole section. Stretches without periodic onsets
+    belong to no section. Raises :class:`InvalidParameter` on bad arguments.
+    """
+    _validate(min_bpm, max_bpm, style_hint)
+    if window_s <= 0 or hop_s <= 0:
+        raise InvalidParameter(f"window and hop must be positive, got {window_s}, {hop_s}")
+    if _silent_reason(features) is not None:
+        return ()
+    rf = RhythmFrames.from_features(features)
+    return sections_of(rf, window_s=window_s, hop_s=hop_s, min_bpm=min_bpm, max_bpm=max_bpm,
+                       style_hint=style_hint, reference=reference)
+
+
+def sections_of(rf: RhythmFrames, *, window_s: float, hop_s: float, min_bpm: float,
+                max_bpm: float, style_hint: str, reference: TempoEstimate | None
+                ) -> tuple[TempoSection, ...]:
+    """:func:`tempo_sections` on prepared frames."""
+    fps = rf.fps
+    if reference is None:
+        reference = _estimate(rf, min_bpm, max_bpm, style_hint)
+    ref = reference.tempo.bpm if reference.tempo else None
+    seconds = rf.frames / fps
+    window_s = min(window_s, max(_MIN_WINDOW_S, seconds / 2))
+    hop_s = min(hop_s, window_s / 2)
+    wins = _windows(rf.frames, round(window_s * fps), round(hop_s * fps))
+    values: list[float | None] = []
+    for a, b in wins:
+        est = _estimate(rf.crop(a, b), min_bpm, max_bpm, style_hint)
+        values.append(_on_level(est, ref))
+    centres = [0.5 * (a + b) for a, b in wins]
+    edges = [0.0, *[0.5 * (x + y) for x, y in itertools.pairwise(centres)],
+             float(rf.frames)]
+    out: list[TempoSection] = []
+    for first, last, bpm in _runs(values):
+        if bpm is None:
+            continue
+        a, b = int(edges[first]), int(edges[last])
+        section = _estimate(rf.crop(a, b), min_bpm, max_bpm, style_hint, levels=(bpm,))
+        if section.tempo is None:
+            continue
+        out.append(TempoSection(a / fps, b / fps, section.tempo.bpm,
+                                max(section.tempo.confidence, 0.0)))
+    return tuple(out)

@@ -1,0 +1,77 @@
+"""Beat tracking: accurate, straight where the tempo is constant, following tempo changes,
+silent where there is no rhythm."""
+
+import mir_eval
+import numpy as np
+import pytest
+
+from core.analysis.beats import RhythmFrames, beat_novelty, pulse_activity, track_beats
+from core.analysis.onsets import onset_features
+from core.analysis.tempo import estimate_tempo, tempo_sections
+from core.results import TempoSection
+from tests.support.rhythm_signals import RATE, render
+
+
+def _track(x, sections=None):
+    features = onset_features(x, RATE)
+    if sections is None:
+        sections = tempo_sections(features)
+    frames = RhythmFrames.from_features(features)
+    return track_beats(beat_novelty(frames.nov), frames.fps, sections)
+
+
+@pytest.mark.parametrize(("style", "full"), [
+    ("dnb", False), ("dnb", True), ("dubstep", True), ("techno", False), ("hiphop", True),
+    ("waltz", False), ("house", True),
+])
+def test_beat_f_measure_on_clean_clips(style, full):
+    x, beats, _ = render(style, 24.0, full=full, jitter_ms=4, seed=11)
+    track = _track(x)
+    assert mir_eval.beat.f_measure(beats, track.times) >= 0.95
+    assert 0.3 < track.confidence <= 1.0
+
+
+def test_constant_tempo_gets_a_straight_grid():
+    x, beats, _ = render("dnb", 24.0, full=True, jitter_ms=6, seed=2)
+    track = _track(x)
+    assert track.snapped == (True,)
+    intervals = np.diff(track.times)
+    assert intervals.std() < 0.001
+    assert intervals.mean() == pytest.approx(60 / 174, rel=0.002)
+    assert np.median(np.abs(track.times[:, None] - beats[None, :]).min(axis=1)) < 0.015
+
+
+def test_beats_follow_a_tempo_change():
+    x, beats, _ = render("dnb", 60.0, full=True, tempo_change=(30.0, 150.0))
+    track = _track(x)
+    assert mir_eval.beat.f_measure(beats, track.times) >= 0.93
+    late = track.times[track.times > 40.0]
+    assert np.median(np.diff(late)) == pytest.approx(60 / 150, rel=0.01)
+
+
+def test_no_beats_in_a_beatless_intro():
+    x, beats, _ = render("dnb", 40.0, full=True, offset=14.0)  # pads alone for 14 s
+    track = _track(x)
+    assert track.times[0] > 12.0
+    assert mir_eval.beat.f_measure(beats, track.times) >= 0.93
+
+
+def test_no_sections_or_no_signal_gives_no_beats():
+    x, _, _ = render("techno", 10.0)
+    assert len(_track(x, sections=()).times) == 0
+    empty = track_beats(np.zeros(500), 86.0, (TempoSection(0.0, 5.0, 120.0, 1.0),))
+    assert len(empty.times) == 0 and empty.confidence == 0.0
+
+
+def test_pulse_activity_separates_rhythm_from_noise():
+    x, _, _ = render("house", 12.0)
+    noise = 0.3 * np.random.default_rng(3).standard_normal(len(x)).astype(np.float32)
+    for signal, expect_pulse in ((x, True), (noise, False)):
+        features = onset_features(signal, RATE)
+        frames = RhythmFrames.from_features(features)
+        novelty = beat_novelty(frames.nov)
+        period = np.full(len(novelty), 60.0 * frames.fps / 124.0)
+        activity = np.median(pulse_activity(novelty / max(novelty.std(), 1e-9), period,
+                                            frames.fps))
+        assert (activity > 0.15) == expect_pulse
+    assert estimate_tempo(onset_features(noise, RATE)).tempo is None

@@ -1,0 +1,110 @@
+"""The rhythm engine end to end: tempo, beats, downbeats, meter — and bad or odd input."""
+
+import itertools
+
+import mir_eval
+import numpy as np
+import pytest
+
+from core.analysis.onsets import onset_features
+from core.analysis.rhythm import RhythmOptions, analyze_rhythm, analyze_rhythm_audio
+from core.errors import Cancelled, InvalidParameter
+from core.jobs import CancelToken
+from core.results import TimeSignature
+from tests.support.rhythm_signals import RATE, render
+
+
+def _close(bpm, target, tolerance=0.02):
+    return bpm is not None and abs(bpm - target) <= tolerance * target
+
+
+@pytest.mark.parametrize(("style", "full", "label"), [
+    ("dnb", True, 174), ("dubstep", False, 140), ("hiphop", True, 90), ("dnb", False, 174),
+])
+def test_four_four_clip(style, full, label):
+    x, beats, downbeats = render(style, 24.0, full=full, jitter_ms=3, seed=4)
+    result = analyze_rhythm_audio(x, RATE)
+    assert _close(result.tempo.bpm, label)
+    assert result.time_signature == TimeSignature(4, 4)
+    assert mir_eval.beat.f_measure(beats, np.array(result.beats)) >= 0.95
+    assert mir_eval.beat.f_measure(downbeats, np.array(result.downbeats)) >= 0.9
+    assert result.reason is None and 0 < result.grid_confidence <= 1
+    assert len(result.tempo_sections) == 1
+
+
+def test_waltz_is_three_four():
+    x, _beats, downbeats = render("waltz", 24.0, seed=4)
+    result = analyze_rhythm_audio(x, RATE)
+    assert result.time_signature == TimeSignature(3, 4)
+    assert _close(result.tempo.bpm, 150)
+    assert mir_eval.beat.f_measure(downbeats, np.array(result.downbeats)) >= 0.9
+
+
+@pytest.mark.parametrize(("signal", "reason"), [
+    (np.zeros((2, RATE * 10)), "silence"),
+    (0.5 * np.sin(2 * np.pi * 330 * np.arange(RATE * 10) / RATE), "no periodic onsets"),
+    (0.3 * np.random.default_rng(9).standard_normal(RATE * 10), "no periodic onsets"),
+])
+def test_no_rhythm_is_explained(signal, reason):
+    result = analyze_rhythm_audio(signal, RATE)
+    assert result.tempo is None and reason in result.reason
+    assert result.beats == () and result.downbeats == () and result.time_signature is None
+
+
+def test_three_second_clip_does_not_crash():
+    x, _, _ = render("dnb", 3.0, offset=0.1)
+    result = analyze_rhythm_audio(x, RATE)
+    if result.tempo is None:
+        assert result.reason
+    else:
+        assert 60 <= result.tempo.bpm <= 200
+        assert all(0 <= t <= 3.0 for t in result.beats)
+
+
+def test_clipping_and_channel_layouts_keep_the_tempo():
+    x, beats, _ = render("dnb", 20.0, full=True, seed=8)
+    clipped = np.clip(4.0 * x, -1.0, 1.0)
+    results = [analyze_rhythm_audio(signal, RATE) for signal in (
+        clipped, x, np.stack([x, 0.8 * x]), np.repeat(x[None, :], 6, axis=0))]
+    for result in results:
+        assert _close(result.tempo.bpm, 174)
+        assert mir_eval.beat.f_measure(beats, np.array(result.beats)) >= 0.9
+    assert results[1].beats == results[3].beats  # 5.1 of identical channels = mono
+
+
+def test_long_beatless_intro_and_tempo_change():
+    x, beats, _ = render("dnb", 70.0, full=True, offset=15.0, tempo_change=(42.0, 140.0))
+    result = analyze_rhythm_audio(x, RATE)
+    assert result.beats[0] > 13.0
+    bpms = [s.bpm for s in result.tempo_sections]
+    assert any(_close(b, 174) for b in bpms) and any(_close(b, 140) for b in bpms)
+    assert mir_eval.beat.f_measure(beats, np.array(result.beats)) >= 0.9
+
+
+def test_options_progress_and_cancel():
+    x, _, _ = render("hiphop", 12.0)
+    features = onset_features(x, RATE)
+    seen = []
+    result = analyze_rhythm(features, duration=12.0,
+                            options=RhythmOptions(style_hint="dnb"),
+                            progress=lambda f, stage: seen.append((f, stage)))
+    assert _close(result.tempo.bpm, 180)
+    assert seen[0][0] == 0.0 and seen[-1][0] == 1.0
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        analyze_rhythm(features, duration=12.0, cancel=token)
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(InvalidParameter):
+        RhythmOptions(tempo_min_bpm=200, tempo_max_bpm=100)
+    with pytest.raises(InvalidParameter):
+        RhythmOptions(style_hint="polka")
+    with pytest.raises(InvalidParameter):
+        analyze_rhythm_audio(np.zeros(0), RATE)
+    with pytest.raises(InvalidParameter):
+        analyze_rhythm_audio(np.full(RATE, np.nan), RATE)
+    with pytest.raises(InvalidParameter):
+        analyze_rhythm_audio(np.zeros(RATE), 0)

@@ -1,0 +1,98 @@
+"""Style-aware tempo: the producer's label where other tools read half, ⅔ or double."""
+
+import numpy as np
+import pytest
+
+from core.analysis.onsets import onset_features
+from core.analysis.tempo import estimate_tempo, tempo_sections
+from core.errors import InvalidParameter
+from tests.support.rhythm_signals import RATE, render
+
+
+def _features(style, seconds=24.0, **kwargs):
+    x, _, _ = render(style, seconds, **kwargs)
+    return onset_features(x, RATE)
+
+
+@pytest.fixture(scope="module")
+def dnb():
+    return _features("dnb", full=True)
+
+
+def _close(bpm, target, tolerance=0.02):
+    return abs(bpm - target) <= tolerance * target
+
+
+@pytest.mark.parametrize(("style", "full", "label"), [
+    ("dnb", False, 174), ("dnb", True, 174),            # two-step: not 87, not 116
+    ("dubstep", False, 140), ("dubstep", True, 140),    # half-time: not 70
+    ("techno", True, 128), ("hiphop", False, 90), ("hiphop", True, 90),
+])
+def test_labelled_tempo(style, full, label):
+    estimate = estimate_tempo(_features(style, full=full, seed=5))
+    assert estimate.tempo is not None
+    assert _close(estimate.tempo.bpm, label), estimate.tempo
+
+
+def test_candidates_offer_the_octave_flip(dnb):
+    tempo = estimate_tempo(dnb).tempo
+    assert _close(tempo.bpm, 174)
+    assert any(_close(c.bpm, 87) for c in tempo.candidates)
+    assert tempo.runner_up is not None and not _close(tempo.runner_up.bpm, 174)
+    assert 0 < tempo.confidence <= 1
+
+
+def test_style_hint_overrides_the_prior(dnb):
+    assert _close(estimate_tempo(dnb, style_hint="hiphop").tempo.bpm, 87)
+    assert _close(estimate_tempo(dnb, style_hint="dnb").tempo.bpm, 174)
+    hiphop = _features("hiphop", full=True)
+    assert _close(estimate_tempo(hiphop, style_hint="dnb").tempo.bpm, 180)
+
+
+def test_user_range_is_respected(dnb):
+    assert _close(estimate_tempo(dnb, max_bpm=100).tempo.bpm, 87)
+    slow = estimate_tempo(_features("hiphop"), min_bpm=120).tempo
+    assert _close(slow.bpm, 180) and all(c.bpm >= 120 for c in slow.candidates)
+
+
+def test_family_and_bar_phase_of_the_groove():
+    estimate = estimate_tempo(_features("dubstep", offset=0.5))
+    assert estimate.family == "halftime"
+    period = 4 * 60.0 / 140.0
+    assert min(abs((estimate.bar_start - 0.5) / period - k) for k in (-1, 0, 1, 2)) < 0.05
+
+
+@pytest.mark.parametrize(("signal", "reason"), [
+    (np.zeros(RATE * 8), "silence"),
+    (0.3 * np.random.default_rng(1).standard_normal(RATE * 8), "no periodic onsets"),
+    (0.5 * np.sin(2 * np.pi * 220 * np.arange(RATE * 8) / RATE), "no periodic onsets"),
+    (np.zeros(RATE * 2), "too short"),
+])
+def test_no_tempo_is_explained(signal, reason):
+    estimate = estimate_tempo(onset_features(signal.astype(np.float32), RATE))
+    assert estimate.tempo is None
+    assert reason in estimate.reason
+
+
+def test_invalid_arguments_raise(dnb):
+    with pytest.raises(InvalidParameter, match="tempo range"):
+        estimate_tempo(dnb, min_bpm=150, max_bpm=100)
+    with pytest.raises(InvalidParameter, match="style hint"):
+        estimate_tempo(dnb, style_hint="polka")
+    with pytest.raises(InvalidParameter, match="window"):
+        tempo_sections(dnb, window_s=0)
+
+
+def test_tempo_change_gives_two_sections():
+    features = _features("dnb", seconds=70.0, tempo_change=(35.0, 140.0))
+    sections = tempo_sections(features)
+    assert len(sections) == 2
+    first, second = sections
+    assert _close(first.bpm, 174) and _close(second.bpm, 140)
+    assert 30.0 < first.end == second.start < 40.0
+    assert first.start == 0.0 and second.end == pytest.approx(features.duration, abs=0.05)
+
+
+def test_constant_tempo_is_one_section(dnb):
+    sections = tempo_sections(dnb, window_s=10.0, hop_s=5.0)
+    assert len(sections) == 1 and _close(sections[0].bpm, 174, 0.005)
