@@ -96,6 +96,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     files, missing = ctx.collect_inputs(args.paths)
     if not files:
         return 1
+    if args.drum_stem and len(files) != 1:
+        raise UsageError(f"--drum-stem belongs to one track, but {len(files)} files were given")
     cache = _make_cache(ctx, args.no_cache)
     options = AnalysisOptions.from_config(ctx.config)
     display = ProgressDisplay(ctx.stderr, len(files), enabled=not ctx.quiet)
@@ -137,7 +139,7 @@ def _analyse_one(path: Path, options: AnalysisOptions, cache: ResultCache | None
     outcome = FileOutcome(path)
     try:
         outcome.analysis = analyze_file(
-            path, options=options, cache=cache, cancel=cancel,
+            path, options=options, cache=cache, cancel=cancel, drum_stem=args.drum_stem,
             progress=lambda f, stage: display.update(str(path), f, stage))
         if args.out:
             outcome.written = tuple(export_analysis(outcome.analysis, args.out, fmt=fmt,

@@ -29,7 +29,7 @@ def test_analyze_one_file_prints_json_with_tempo_and_loudness(tracks, capsys):
     assert data["tempo_bpm"] == pytest.approx(128, abs=0.5)
     assert data["duration"] == pytest.approx(12.0, abs=1e-3)
     assert data["loudness"]["integrated_lufs"] < 0
-    assert data["backends"]["tempo"]["name"].startswith("breakroom")
+    assert data["backends"]["rhythm"]["name"].startswith("breakroom")
     assert "1 analysed, 0 failed" in err
 
 
