@@ -1,9 +1,10 @@
 """Benchmark the analysis pipeline (``python main.py analyze``'s core) on generated tracks.
 
 Run ``.venv/bin/python benchmarks/analyze.py [--minutes 5] [--long-minutes 60]``.
-Measures, on generated music with a known tempo: analysis speed of a 5-minute track in × real
-time, the tempo found for several tempos, and the peak memory of analysing a 60-minute file in a
-child process (it must stream, not load the whole file).
+Measures, on generated music with a known tempo: whole-pipeline speed (decode, loudness, rhythm,
+drums, groove) of a 5-minute track in × real time, the tempo found for several tempos, and the
+peak memory of analysing a 60-minute file in a child process (it must stream, not load the whole
+file).
 
 Prints a Markdown table and ends with one line::
 
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
              f"{long['seconds']:.1f} s ({long['duration'] / long['seconds']:.0f}× real time)"),
             (f"analyze {args.long_minutes:g} min WAV in a child: peak RSS",
              f"{long['peak_mb']:.0f} MB ({long['baseline_mb']:.0f} MB after imports)"),
-            *((f"first tempo estimate, {bpm:g} BPM clip (30 s)",
+            *((f"tempo, {bpm:g} BPM clip (30 s)",
                f"{found:.2f} BPM (error {err:.2f})") for bpm, (found, err) in errors.items())]
     print("| measurement | value |\n|---|---|")
     for name, value in rows:
