@@ -277,6 +277,14 @@ def _confidence(novelty: np.ndarray, beats: np.ndarray, fps: float) -> float:
     return float(np.clip(np.sqrt(max(contrast, 0.0)) * regular, 0.0, 1.0))
 
 
+def _nearest_distance(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
+    """Distance from each value to the nearest element of ``sorted_ref`` (ascending, non-empty),
+    in O(n log n) time and O(n) memory (a long mix has thousands of beats)."""
+    right = np.clip(np.searchsorted(sorted_ref, values), 0, len(sorted_ref) - 1)
+    left = np.clip(right - 1, 0, len(sorted_ref) - 1)
+    return np.minimum(np.abs(values - sorted_ref[left]), np.abs(values - sorted_ref[right]))
+
+
 def track_beats(novelty: np.ndarray, fps: float, sections: tuple[TempoSection, ...], *,
                 snap: bool = True) -> BeatTrack:
     """Beat times of a beat-level ``novelty`` curve [frames] at ``fps`` frames per second.
@@ -299,7 +307,7 @@ def track_beats(novelty: np.ndarray, fps: float, sections: tuple[TempoSection, .
     if snap and len(times):
         tracked = times
         times, flags = _snap_sections(times, sections, x, fps)
-        near = np.abs(times[:, None] - tracked[None, :]).min(axis=1)
+        near = _nearest_distance(times, tracked)
         local = period_curve(sections, fps, len(x))[np.clip(np.rint(times * fps).astype(int),
                                                             0, len(x) - 1)] / fps
         times = times[near < 0.3 * np.nan_to_num(local, nan=0.0)]  # keep the gaps
