@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -47,9 +46,8 @@ from core.vocabulary import DRUM_INSTRUMENTS
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 3
+CACHE_VERSION = 2
 """Bumped when the cached example layout changes."""
-_CUT_SECONDS = 3
 _CLASS_INDEX = {name: k for k, name in enumerate(DRUM_INSTRUMENTS)}
 
 
@@ -59,8 +57,8 @@ class Example:
 
     ``features`` ``[frames, N_BANDS]`` (float16 on disk, float32 here); ``times`` (s),
     ``classes`` (index into :data:`DRUM_INSTRUMENTS`) and ``velocities`` (1–127) of its hits;
-    ``kind`` is ``"drums"`` (drums-only clip), ``"full"`` (full mix), ``"stem"`` (the drum
-    stem of a full mix) or ``"cut"`` (an excerpt starting on a hit).
+    ``kind`` is ``"drums"`` (drums-only clip), ``"full"`` (full mix) or ``"stem"`` (the drum
+    stem of a full mix).
     """
 
     name: str
@@ -89,33 +87,20 @@ def _spec_key(spec: object, kit_seed: int | None) -> str:
 
 
 def _examples_from_clip(clip: object, with_stem: bool) -> list[Example]:
-    """The clip's examples: the clip, its drum stem (full mix, ``with_stem``) and a 3-second
-    excerpt that starts exactly on one of its hits (``"cut"``: a loop whose first hit is at
-    time 0, as loops exported from a DAW are)."""
+    """The clip's examples: the clip itself and, for a full mix with ``with_stem``, its stem."""
     from core.devset.truth import Clip
 
     assert isinstance(clip, Clip)
-    rate = clip.sample_rate
-    samples_at = np.array([round(h.time * rate) for h in clip.truth.hits], dtype=np.int64)
-    classes = np.array([_CLASS_INDEX[h.instrument] for h in clip.truth.hits], dtype=np.int64)
-    velocities = np.array([h.velocity for h in clip.truth.hits], dtype=np.int64)
-    sources = [(clip.truth.mix, clip.samples, 0, clip.samples.shape[1])]
+    hits = clip.truth.hits
+    times = np.array([h.time for h in hits], dtype=np.float64)
+    classes = np.array([_CLASS_INDEX[h.instrument] for h in hits], dtype=np.int64)
+    velocities = np.array([h.velocity for h in hits], dtype=np.int64)
+    sources = [(clip.truth.mix, clip.samples)]
     if with_stem and clip.truth.mix == "full" and clip.drums is not None:
-        sources.append(("stem", clip.drums, 0, clip.samples.shape[1]))
-    candidates = np.flatnonzero((samples_at > rate // 2)
-                                & (samples_at < clip.samples.shape[1] - _CUT_SECONDS * rate))
-    if len(candidates):
-        rng = np.random.default_rng(zlib.crc32(clip.name.encode()))
-        start = int(samples_at[candidates[int(rng.integers(len(candidates)))]])
-        sources.append(("cut", clip.samples, start, start + _CUT_SECONDS * rate))
-    examples = []
-    for kind, samples, lo, hi in sources:
-        inside = (samples_at >= lo) & (samples_at < hi)
-        examples.append(Example(f"{clip.name}/{kind}", kind,
-                                compute_features(samples[:, lo:hi].mean(axis=0), rate),
-                                (samples_at[inside] - lo) / rate, classes[inside],
-                                velocities[inside]))
-    return examples
+        sources.append(("stem", clip.drums))
+    return [Example(f"{clip.name}/{kind}", kind,
+                    compute_features(samples.mean(axis=0), clip.sample_rate),
+                    times, classes, velocities) for kind, samples in sources]
 
 
 def _save(path: Path, examples: list[Example]) -> None:
