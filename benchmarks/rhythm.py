@@ -58,8 +58,15 @@ class Group:
         self.seconds = 0.0
         self.audio_seconds = 0.0
 
-    def add_rhythm(self, clip: Clip, bpm: float | None, beats, downbeats=None) -> None:
+    def add_rhythm(self, clip: Clip, bpm: float | None, beats, downbeats=None,
+                   sections=()) -> None:
+        """Score one clip's tempo and grid. With a tempo change the label is the first
+        section's tempo, so the estimate is the tempo section in force at the first labelled
+        beat (``sections``; the global ``bpm`` for a system without sections)."""
         t = clip.truth
+        if t.tempo_changes and t.beats:
+            at = t.beats[0] + 1e-3
+            bpm = next((s.bpm for s in sections if s.start <= at < s.end), bpm)
         self.beat_f.append(beat_f(t.beats, beats))
         if downbeats is not None:
             self.downbeat_f.append(beat_f(t.downbeats, downbeats))
@@ -83,7 +90,8 @@ def score_clip(clip: Clip, wav: Path, groups: dict, name: str) -> None:
     result = analyze_file(wav, options=AnalysisOptions(drums="model"))
     ours.seconds += time.perf_counter() - started
     ours.audio_seconds += clip.duration
-    ours.add_rhythm(clip, result.tempo_bpm, result.beats, result.downbeats)
+    ours.add_rhythm(clip, result.tempo_bpm, result.beats, result.downbeats,
+                    result.tempo_sections)
     ours.drums.add(clip.truth.hits, result.drum_hits)
     for truth_swing, est in ((clip.truth.swing_8th, result.groove and result.groove.swing_8th),
                              (clip.truth.swing_16th,

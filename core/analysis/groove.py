@@ -5,7 +5,8 @@ the local beat interval, so the grid may follow tempo changes.
 
 * **8th swing**: the off-beat 8th sits at ``φ = p``; straight is ``p = 0.5``, triplet shuffle is
   ``p = 2/3``. The ratio long/short is ``p / (1 − p)`` (1.0 straight, 2.0 triplet); the MPC-style
-  swing percentage is ``100·p``.
+  swing percentage is ``100·p``. ``p`` is measured from the on-beat hits' own median phase, so a
+  grid that sits a few ms early or late does not bias it.
 * **16th swing**: the same within each half beat (the off-beat 16th at ``p`` of an 8th).
 * **Microtiming**: each hit's deviation from the nearest (swung) 16th-note grid position, in
   milliseconds (positive = late), summarised per instrument as mean and standard deviation.
@@ -25,6 +26,8 @@ _OFFBEAT_RANGE = (0.42, 0.72)
 """Phase window (fraction of the beat or half beat) where a swung or straight off-beat falls."""
 _MIN_OFFBEATS = 6
 """Fewest off-beat hits needed before a swing ratio is reported."""
+_ONBEAT_HALF_WIDTH = 0.2
+"""Phase half-width around the subdivision start where the on-beat hits fall."""
 
 
 def beat_phases(times: np.ndarray, beats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -40,11 +43,20 @@ def beat_phases(times: np.ndarray, beats: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def _swing_from_phases(phases: np.ndarray) -> float | None:
+    """Long/short ratio from phases in [0, 1) of one subdivision (beat or half beat).
+
+    The off-beat position is measured from the on-beat hits, not from the grid: a beat grid
+    placed a few milliseconds late (common on a full mix) would otherwise shift every phase and
+    bias the ratio (4 ms at 130 BPM moves a swung 16th by 3.5 swing points).
+    """
     lo, hi = _OFFBEAT_RANGE
     off = phases[(phases > lo) & (phases < hi)]
     if len(off) < _MIN_OFFBEATS:
         return None
-    p = float(np.median(off))
+    wrapped = np.where(phases > 1.0 - _ONBEAT_HALF_WIDTH, phases - 1.0, phases)
+    on = wrapped[np.abs(wrapped) < _ONBEAT_HALF_WIDTH]
+    shift = float(np.median(on)) if len(on) >= _MIN_OFFBEATS else 0.0
+    p = float(np.clip(np.median(off) - shift, 0.05, 0.95))
     return p / (1.0 - p)
 
 

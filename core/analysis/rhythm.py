@@ -24,7 +24,7 @@ from core.analysis.tempo import (
 )
 from core.errors import InvalidParameter
 from core.jobs import CancelToken, ProgressCallback, check_cancel, report
-from core.results import Tempo, TempoSection, TimeSignature
+from core.results import Tempo, TempoCandidate, TempoSection, TimeSignature
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,39 @@ def analyze_rhythm(features: OnsetFeatures, *, duration: float,
     sections = sections_of(rf, window_s=options.section_window_s, hop_s=options.section_hop_s,
                            min_bpm=lo, max_bpm=hi, style_hint=hint, reference=estimate)
     check_cancel(cancel)
+    estimate = _agree_with_sections(rf, estimate, sections, lo, hi, hint)
     report(progress, 0.6, "beats")
     return _beats_and_bars(rf, estimate, sections, duration, progress, cancel)
+
+
+_AGREE = 0.02
+"""Log-ratio (≈ 2 %) within which the whole-track and a section tempo count as the same."""
+
+
+def _agree_with_sections(rf: RhythmFrames, estimate: TempoEstimate,
+                         sections: tuple[TempoSection, ...], lo: float, hi: float,
+                         hint: str) -> TempoEstimate:
+    """The whole-track tempo, made to agree with the longest tempo section.
+
+    With a tempo change the whole-track periodicity mixes two tempos and can settle on neither
+    (164 → 170 BPM read as 109, a ⅔ level). The track's tempo is then the tempo of the section
+    that lasts longest, with the groove family and bar phase of that level; the whole-track
+    candidates that differ from it stay as the alternatives.
+    """
+    if not sections or estimate.tempo is None:
+        return estimate
+    longest = max(sections, key=lambda s: s.end - s.start)
+    if abs(np.log(longest.bpm / estimate.tempo.bpm)) < _AGREE:
+        return estimate
+    at_level = _estimate(rf, lo, hi, hint, levels=(longest.bpm,))
+    if at_level.tempo is None:
+        return estimate
+    bpm = longest.bpm
+    others = tuple(c for c in estimate.tempo.candidates if abs(np.log(c.bpm / bpm)) >= _AGREE)
+    top = TempoCandidate(bpm, float(np.clip(longest.confidence, 0.0, 1.0)))
+    tempo = Tempo(bpm, top.confidence, (top, *others))
+    return TempoEstimate(tempo, None, at_level.family, at_level.bar_start,
+                         estimate.periodicity)
 
 
 def _beats_and_bars(rf: RhythmFrames, estimate: TempoEstimate,

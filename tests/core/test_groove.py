@@ -82,3 +82,12 @@ def test_phases_extrapolate_outside_the_grid():
 def test_no_grid_or_no_hits_gives_none():
     assert analyze_groove([], grid()) is None
     assert analyze_groove([DrumHit(0.1, "kick", 100, 1.0)], [0.0, 0.5]) is None
+
+
+@pytest.mark.parametrize("late_ms", [-8.0, 5.0, 12.0])
+def test_swing_is_unbiased_by_a_grid_that_sits_early_or_late(late_ms):
+    beats = grid()
+    hits = sixteenths(1.33, beats)
+    s8, s16 = swing_ratios(hits, beats + late_ms / 1000.0)
+    assert s16 == pytest.approx(1.33, rel=0.02)
+    assert s8 == pytest.approx(1.0, abs=0.02)

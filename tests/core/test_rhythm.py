@@ -108,3 +108,35 @@ def test_bad_arguments_raise():
         analyze_rhythm_audio(np.full(RATE, np.nan), RATE)
     with pytest.raises(InvalidParameter):
         analyze_rhythm_audio(np.zeros(RATE), 0)
+
+
+def _assert_tempo_agrees_with_longest_section(result):
+    longest = max(result.tempo_sections, key=lambda s: s.end - s.start)
+    assert _close(result.tempo.bpm, longest.bpm)
+    assert result.tempo.candidates[0].bpm == result.tempo.bpm
+    others = result.tempo.candidates[1:]
+    assert all(not _close(c.bpm, result.tempo.bpm) for c in others)
+    return longest
+
+
+@pytest.mark.parametrize(("first", "second", "change_s"), [(164.0, 170.0, 24.0),
+                                                            (141.0, 135.0, 12.0)])
+def test_track_tempo_agrees_with_the_longest_tempo_section(first, second, change_s):
+    x, _, _ = render("dnb", 36.0, bpm=first, tempo_change=(change_s, second))
+    result = analyze_rhythm_audio(x, RATE, options=RhythmOptions(section_window_s=12.0,
+                                                                 section_hop_s=4.0))
+    longest = _assert_tempo_agrees_with_longest_section(result)
+    assert _close(longest.bpm, first if change_s > 18.0 else second)
+
+
+def test_mixed_tempi_do_not_pull_the_track_tempo_to_another_level():
+    """A rendered jungle clip (lmms kit) going 164 → 170 BPM: the whole-clip periodicity alone
+    reads ⅔ (109 BPM); the track tempo must follow its sections instead."""
+    from core.devset import development_set, iter_clips
+
+    spec = next(s for s in development_set("dev", clips_per_style=3, seconds=20.0)
+                if s.style == "jungle" and s.tempo_change and s.kit.startswith("lmms"))
+    clip = next(iter(iter_clips([spec])))
+    result = analyze_rhythm_audio(clip.samples, clip.sample_rate)
+    _assert_tempo_agrees_with_longest_section(result)
+    assert 160.0 <= result.tempo.bpm <= 180.0
