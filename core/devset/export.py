@@ -3,7 +3,9 @@
 The JSON uses the field names of :mod:`core.results` (``tempo_bpm``, ``beats``,
 ``downbeats``, ``time_signature`` as ``"4/4"``, ``drum_hits`` with ``time``, ``instrument``,
 ``velocity``, ``confidence``) and adds ``style``, ``kit``, ``mix``, ``drum_to_rest_db``,
-``swing_8th``, ``swing_16th``, ``tempo_changes`` and ``humanized``.
+``swing_8th``, ``swing_16th``, ``tempo_changes``, ``humanized`` and the arrangement:
+``bar_roles``, ``bar_starts`` (seconds) and ``bars_end`` (seconds; ``null`` when unknown).
+Files written before the arrangement fields existed still load (with them empty).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from core.devset.truth import Clip, GroundTruth
+from core.devset.truth import BAR_ROLES, Clip, GroundTruth
 from core.errors import ResultFormatError
 from core.fileutil import atomic_write_bytes, atomic_write_text
 from core.results import DrumHit, TimeSignature
@@ -36,13 +38,19 @@ def truth_to_dict(truth: GroundTruth) -> dict[str, Any]:
         "drum_to_rest_db": truth.drum_to_rest_db, "swing_8th": truth.swing_8th,
         "swing_16th": truth.swing_16th,
         "tempo_changes": [[t, bpm] for t, bpm in truth.tempo_changes],
-        "humanized": truth.humanized,
+        "humanized": truth.humanized, "bar_roles": list(truth.bar_roles),
+        "bar_starts": list(truth.bar_starts), "bars_end": truth.bars_end,
     }
 
 
 def truth_from_dict(data: dict[str, Any]) -> GroundTruth:
     """Inverse of :func:`truth_to_dict`; raises :class:`ResultFormatError` when malformed."""
     try:
+        roles = tuple(str(r) for r in data.get("bar_roles", []))
+        starts = tuple(float(t) for t in data.get("bar_starts", []))
+        end = data.get("bars_end")
+        if any(r not in BAR_ROLES for r in roles) or len(starts) != len(roles):
+            raise ValueError(f"bar_roles must be {len(starts)} of {', '.join(BAR_ROLES)}")
         return GroundTruth(
             tempo_bpm=float(data["tempo_bpm"]), beats=tuple(map(float, data["beats"])),
             downbeats=tuple(map(float, data["downbeats"])),
@@ -53,7 +61,8 @@ def truth_from_dict(data: dict[str, Any]) -> GroundTruth:
             drum_to_rest_db=data.get("drum_to_rest_db"), swing_8th=data.get("swing_8th"),
             swing_16th=data.get("swing_16th"),
             tempo_changes=tuple((float(t), float(b)) for t, b in data.get("tempo_changes", [])),
-            humanized=bool(data.get("humanized", False)))
+            humanized=bool(data.get("humanized", False)), bar_roles=roles, bar_starts=starts,
+            bars_end=None if end is None else float(end))
     except (KeyError, TypeError, ValueError) as exc:
         raise ResultFormatError(f"malformed development-set ground truth: {exc}") from None
 

@@ -2,19 +2,24 @@
 
 A clip is ``lead_in`` seconds of silence, ``intro_bars`` bars of pads only (full mix), then
 ``bars`` bars of drums (and, in a full mix, bass, pads and a vocal-like lead), then a 0.5 s
-tail. Ground truth is exact:
+tail. The drums end every ``phrase_bars``-bar phrase with a fill (``fills``); an optional
+``breakdown`` silences them for some bars while the accompaniment plays on, and a crash marks
+their return. Ground truth is exact:
 
 * hits: the sample where the (head-trimmed) one-shot starts, divided by the sample rate, with
   the MIDI velocity that scaled it (see :mod:`core.devset.drums` for the gain law);
-* beats and downbeats: the producer's grid, labelled only where drums play (the intro's grid
-  continues silently, without onsets to find, so it is not labelled); a tempo change moves
-  the grid and is listed in ``tempo_changes``; 6/8 beats are dotted quarters;
+* beats and downbeats: the producer's grid, labelled from the first drum bar on (the intro's
+  grid continues silently, without onsets to find, so it is not labelled; a breakdown's is,
+  as in an annotated song); a tempo change moves the grid and is listed in
+  ``tempo_changes``; 6/8 beats are dotted quarters;
+* the arrangement: every bar's downbeat time (intro included) and role (``"intro"``,
+  ``"beat"``, ``"fill"``, ``"breakdown"``) in ``bar_starts`` / ``bar_roles``;
 * ``tempo_bpm``: the label a producer would give (140 for half-time dubstep);
 * ``swing_8th``/``swing_16th``: the ratio applied for the style's swing unit (1.0 straight).
 
 Full mix: the drum bus and the accompaniment bus are set so that their RMS (over the drum
-bars) differ by ``drum_to_rest_db``; ``Clip.drums`` holds the drum stem alone (same gain;
-for a drums-only clip it is the clip's own ``samples``).
+bars, breakdown excluded) differ by ``drum_to_rest_db``; ``Clip.drums`` holds the drum stem
+alone (same gain; for a drums-only clip it is the clip's own ``samples``).
 The mix is peak-normalised to −1 dBFS. With ``augment`` the drum bus gets EQ, compression,
 saturation and reverb, the accompaniment EQ and saturation, and both the same master EQ —
 the stem stays exactly additive: ``samples == drums + rest``.
@@ -24,7 +29,8 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +39,7 @@ from core.devset._dsp import db_to_gain, rms
 from core.devset.accompaniment import render_accompaniment
 from core.devset.drums import PlacedHit, render_drums
 from core.devset.kits import Kit, load_kit
-from core.devset.patterns import Style, arrange, style
+from core.devset.patterns import Hit, Style, arrange_song, style
 from core.devset.timing import Grid, build_grid, humanize, jitter_velocities, swing
 from core.devset.truth import Clip, GroundTruth
 from core.errors import InvalidParameter
@@ -68,6 +74,14 @@ class ClipSpec:
     1.0 for straight styles). ``tempo_change``: ``(drum bar, new_bpm)``. ``time_signature``:
     ``None`` or the style's meter as text. ``pitch_semitones``: kit pitch shift.
     ``instruments``: play only these (``None``: all). ``lead_in``: seconds of silence first.
+    ``phrase_bars``: phrase length in bars; with ``fills`` the last bar of every complete
+    phrase ends with a fill. ``breakdown``: ``(first drum bar, number of bars)`` (0-based
+    drum bars, intro not counted) during which the drums are silent — their hits are dropped
+    from audio and truth; a full mix's accompaniment plays on — with a crash on the downbeat
+    after it.
+
+    Caches keyed on a spec should hash :meth:`key_fields`, which leaves out fields added
+    later while they hold their defaults, so existing specs keep their keys.
     """
 
     style: str
@@ -88,6 +102,8 @@ class ClipSpec:
     lead_in: float = 0.0
     instruments: tuple[str, ...] | None = None
     fills: bool = True
+    phrase_bars: int = 4
+    breakdown: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         st = style(self.style)
@@ -108,12 +124,50 @@ class ClipSpec:
         bad = [i for i in self.instruments or () if not is_drum_instrument(i)]
         if bad:
             raise InvalidParameter(f"unknown instruments {bad}")
+        if not _is_int(self.phrase_bars) or self.phrase_bars < 1:
+            raise InvalidParameter(f"phrase_bars must be a whole number of bars >= 1, "
+                                   f"got {self.phrase_bars!r}")
+        if self.breakdown is not None:
+            b = self.breakdown
+            if not (isinstance(b, tuple) and len(b) == 2 and _is_int(b[0]) and _is_int(b[1])
+                    and b[0] >= 1 and b[1] >= 1 and b[0] + b[1] <= self.bars):
+                raise InvalidParameter(
+                    f"breakdown must be (first drum bar, number of bars) with the first bar "
+                    f"within 1–{self.bars - 1}, at least 1 bar and ending by drum bar "
+                    f"{self.bars} (of {self.bars}), got {b!r}")
+
+    def key_fields(self) -> dict[str, Any]:
+        """The spec as :func:`dataclasses.asdict`, less the fields added after caches keyed on
+        specs existed (``phrase_bars``, ``breakdown``) while they hold their defaults: hash this
+        so that existing specs keep their cache keys."""
+        fields = asdict(self)
+        for name, default in _LATER_FIELDS.items():
+            if fields[name] == default:
+                del fields[name]
+        return fields
 
     @property
     def name(self) -> str:
         """A file-name-safe unique name, e.g. ``dnb-174bpm-fluidr3_808-full-s12``."""
         return (f"{self.style}-{self.bpm:g}bpm-{self.kit.replace(':', '_')}-{self.mix}"
                 f"-s{self.seed}")
+
+
+_LATER_FIELDS: dict[str, object] = {"phrase_bars": 4, "breakdown": None}
+"""Fields added to :class:`ClipSpec` later, with the defaults that leave a spec's render
+unchanged; :meth:`ClipSpec.key_fields` omits them at these values."""
+
+
+def _is_int(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _breakdown_bars(spec: ClipSpec) -> range:
+    """The drum bars (0-based, intro not counted) of the breakdown; empty without one."""
+    if spec.breakdown is None:
+        return range(0)
+    first, count = spec.breakdown
+    return range(first, first + count)
 
 
 def _streams(spec: ClipSpec) -> dict[str, np.random.Generator]:
@@ -132,8 +186,23 @@ def _grid(spec: ClipSpec, st: Style) -> Grid:
 
 
 def _placed_hits(spec: ClipSpec, st: Style, grid: Grid,
-                 rngs: dict[str, np.random.Generator]) -> list[PlacedHit]:
-    hits = arrange(st, spec.bars, rngs["arrange"], fills=spec.fills)
+                 rngs: dict[str, np.random.Generator]) -> tuple[list[PlacedHit], list[str]]:
+    """The clip's hits (sorted by sample, instrument) and the role of each bar of the clip."""
+    bpb = st.beats_per_bar
+    song = arrange_song(st, spec.bars, rngs["arrange"], fills=spec.fills,
+                        phrase_bars=spec.phrase_bars)
+    hits = list(song.hits)
+    silent = _breakdown_bars(spec)
+    if silent:
+        hits = [h for h in hits if int(h.beat // bpb) not in silent]
+        back = silent.stop * bpb  # the drums return with a crash
+        if silent.stop < spec.bars and not any(h.beat == back and h.instrument == "crash"
+                                               for h in hits):
+            hits = sorted([*hits, Hit(float(back), "crash", 110)],
+                          key=lambda h: (h.beat, h.instrument))
+    roles = ["intro"] * spec.intro_bars + [
+        "breakdown" if bar in silent else "fill" if bar in song.fill_bars else "beat"
+        for bar in range(spec.bars)]
     if spec.instruments is not None:
         hits = [h for h in hits if h.instrument in spec.instruments]
     beats = np.array([h.beat for h in hits], dtype=np.float64)
@@ -146,10 +215,11 @@ def _placed_hits(spec: ClipSpec, st: Style, grid: Grid,
     samples = np.round(times * SAMPLE_RATE).astype(int)
     placed = [PlacedHit(int(s), h.instrument, int(v))
               for s, h, v in zip(samples, hits, velocities, strict=True)]
-    return sorted(placed, key=lambda p: (p.sample, p.instrument))
+    return sorted(placed, key=lambda p: (p.sample, p.instrument)), roles
 
 
-def _truth(spec: ClipSpec, st: Style, grid: Grid, hits: list[PlacedHit]) -> GroundTruth:
+def _truth(spec: ClipSpec, st: Style, grid: Grid, hits: list[PlacedHit],
+           roles: list[str]) -> GroundTruth:
     bpb = st.beats_per_bar
     first = spec.intro_bars * bpb
     beats = tuple(float(t) for t in grid.beat_times[first:grid.beats])
@@ -166,7 +236,9 @@ def _truth(spec: ClipSpec, st: Style, grid: Grid, hits: list[PlacedHit]) -> Grou
         drum_to_rest_db=float(spec.drum_to_rest_db) if spec.mix == "full" else None,
         swing_8th=float(spec.swing) if unit == 8 else None,
         swing_16th=float(spec.swing) if unit == 16 else None,
-        tempo_changes=changes, humanized=spec.humanize_ms > 0)
+        tempo_changes=changes, humanized=spec.humanize_ms > 0, bar_roles=tuple(roles),
+        bar_starts=tuple(grid.bar_start(k) for k in range(len(roles))),
+        bars_end=float(grid.beat_times[-1]))
 
 
 def _master(spec: ClipSpec, st: Style, grid: Grid, drums: np.ndarray, n: int,
@@ -189,7 +261,15 @@ def _master(spec: ClipSpec, st: Style, grid: Grid, drums: np.ndarray, n: int,
         return drums, drums
     a = round(grid.bar_start(spec.intro_bars) * SAMPLE_RATE)  # the drum bars only
     b = round(grid.beat_times[-1] * SAMPLE_RATE)
-    level_d, level_r = rms(drums[:, a:b]), rms(rest[:, a:b])
+    silent = _breakdown_bars(spec)
+    if silent:  # the level is set where the drums play
+        c = round(grid.bar_start(spec.intro_bars + silent.start) * SAMPLE_RATE)
+        d = round(grid.beat_times[(spec.intro_bars + silent.stop) * st.beats_per_bar]
+                  * SAMPLE_RATE)
+        level_d = rms(np.concatenate((drums[:, a:c], drums[:, d:b]), axis=1))
+        level_r = rms(np.concatenate((rest[:, a:c], rest[:, d:b]), axis=1))
+    else:
+        level_d, level_r = rms(drums[:, a:b]), rms(rest[:, a:b])
     if level_r > 0 and level_d > 0:
         rest = rest * (level_d / level_r / db_to_gain(spec.drum_to_rest_db))
     return drums + rest, drums
@@ -200,7 +280,7 @@ def ground_truth(spec: ClipSpec) -> GroundTruth:
     st = style(spec.style)
     rngs = _streams(spec)
     grid = _grid(spec, st)
-    return _truth(spec, st, grid, _placed_hits(spec, st, grid, rngs))
+    return _truth(spec, st, grid, *_placed_hits(spec, st, grid, rngs))
 
 
 def render_clip(spec: ClipSpec, kits: Mapping[str, Kit] | None = None) -> Clip:
@@ -218,7 +298,7 @@ def render_clip(spec: ClipSpec, kits: Mapping[str, Kit] | None = None) -> Clip:
     kit = kits[spec.kit] if kits is not None and spec.kit in kits else load_kit(spec.kit)
     rngs = _streams(spec)
     grid = _grid(spec, st)
-    hits = _placed_hits(spec, st, grid, rngs)
+    hits, roles = _placed_hits(spec, st, grid, rngs)
     n = round((grid.beat_times[-1] + TAIL_SECONDS) * SAMPLE_RATE)
     drums = render_drums(hits, kit, n, rngs["drums"], pitch_semitones=spec.pitch_semitones)
     mix, stem = _master(spec, st, grid, drums, n, rngs)
@@ -229,4 +309,4 @@ def render_clip(spec: ClipSpec, kits: Mapping[str, Kit] | None = None) -> Clip:
     scale = envelope * (db_to_gain(PEAK_DBFS) / peak if peak > 0 else 1.0)
     samples = (mix * scale).astype(np.float32)
     stem_out = samples if stem is mix else (stem * scale).astype(np.float32)
-    return Clip(spec.name, samples, SAMPLE_RATE, _truth(spec, st, grid, hits), stem_out)
+    return Clip(spec.name, samples, SAMPLE_RATE, _truth(spec, st, grid, hits, roles), stem_out)

@@ -211,22 +211,38 @@ def style(name: str) -> Style:
             f"unknown style {name!r}; known: {', '.join(STYLES)}") from None
 
 
-def arrange(st: Style, bars: int, rng: np.random.Generator, *, fills: bool = True,
-            phrase_bars: int = 4) -> list[Hit]:
-    """Hits of ``bars`` bars of ``st`` with positions in beats from the first bar.
+@dataclass(frozen=True)
+class Arrangement:
+    """What :func:`arrange_song` produced: the ``hits`` (positions in beats from the first
+    bar, sorted by beat then instrument) and the 0-based ``fill_bars`` (sorted) that end with
+    a fill."""
+
+    hits: tuple[Hit, ...]
+    fill_bars: tuple[int, ...]
+
+
+def arrange_song(st: Style, bars: int, rng: np.random.Generator, *, fills: bool = True,
+                 phrase_bars: int = 4) -> Arrangement:
+    """Arrange ``bars`` bars of ``st`` and report which bars got a fill.
 
     The main groove repeats with an occasional other groove for a phrase; the last bar of every
-    ``phrase_bars``-bar phrase ends with a fill (from 4 bars on), and a crash marks the first
-    bar and, mostly, the bar after each fill.
+    complete ``phrase_bars``-bar phrase ends with a fill (with ``fills`` and from 4 bars on),
+    and a crash marks the first bar and, mostly, the bar after each fill. ``arrange`` returns
+    the same hits (it draws the same random numbers from ``rng``).
     """
+    if phrase_bars < 1:
+        raise InvalidParameter(f"phrase_bars must be >= 1, got {phrase_bars}")
     bpb = st.beats_per_bar
     main = st.grooves[int(rng.integers(len(st.grooves)))]
     out: list[Hit] = []
+    fill_bars: list[int] = []
     for phrase_start in range(0, bars, phrase_bars):
         groove = main if rng.random() < 0.7 else st.grooves[int(rng.integers(len(st.grooves)))]
         end = min(bars, phrase_start + phrase_bars)
         fill = (st.fills[int(rng.integers(len(st.fills)))]
                 if fills and bars >= 4 and end - phrase_start == phrase_bars else None)
+        if fill is not None:
+            fill_bars.append(end - 1)
         for bar in range(phrase_start, end):
             offset = bar * bpb
             local = ((bar - phrase_start) * bpb) % groove.beats
@@ -238,4 +254,16 @@ def arrange(st: Style, bars: int, rng: np.random.Generator, *, fills: bool = Tru
                         for h in fill.hits]
         if phrase_start == 0 or (fills and bars >= 4 and rng.random() < 0.8):
             out.append(Hit(float(phrase_start * bpb), "crash", 110))
-    return sorted(out, key=lambda h: (h.beat, h.instrument))
+    return Arrangement(tuple(sorted(out, key=lambda h: (h.beat, h.instrument))),
+                       tuple(fill_bars))
+
+
+def arrange(st: Style, bars: int, rng: np.random.Generator, *, fills: bool = True,
+            phrase_bars: int = 4) -> list[Hit]:
+    """Hits of ``bars`` bars of ``st`` with positions in beats from the first bar.
+
+    The main groove repeats with an occasional other groove for a phrase; the last bar of every
+    ``phrase_bars``-bar phrase ends with a fill (from 4 bars on), and a crash marks the first
+    bar and, mostly, the bar after each fill. :func:`arrange_song` also reports the fill bars.
+    """
+    return list(arrange_song(st, bars, rng, fills=fills, phrase_bars=phrase_bars).hits)

@@ -8,6 +8,9 @@ import numpy as np
 
 from core.results import DrumHit, TimeSignature
 
+BAR_ROLES: tuple[str, ...] = ("intro", "beat", "fill", "breakdown")
+"""The roles a bar of a generated clip can have (see :class:`GroundTruth`)."""
+
 
 @dataclass(frozen=True)
 class GroundTruth:
@@ -17,6 +20,13 @@ class GroundTruth:
     140 for half-time dubstep); with a tempo change it is the tempo of the first section and
     ``tempo_changes`` lists ``(time, bpm)`` from the change on. ``hits`` carry confidence 1.0.
     ``swing_8th``/``swing_16th`` are long/short ratios (1.0 straight) where swing was applied.
+
+    The arrangement, bar by bar from the first downbeat of the clip (intro bars included):
+    ``bar_starts`` are the bars' downbeat times (seconds) and ``bar_roles`` their roles, one
+    of :data:`BAR_ROLES`: ``"intro"`` (no drums; pads only in a full mix), ``"beat"`` (the
+    groove), ``"fill"`` (the groove ending with a fill), ``"breakdown"`` (drums silent; the
+    accompaniment of a full mix plays on). ``bars_end`` is the time (seconds) at which the
+    last bar ends. All three are empty/``None`` for truth written before they existed.
     """
 
     tempo_bpm: float
@@ -32,6 +42,22 @@ class GroundTruth:
     swing_16th: float | None = None
     tempo_changes: tuple[tuple[float, float], ...] = ()
     humanized: bool = False
+    bar_roles: tuple[str, ...] = ()
+    bar_starts: tuple[float, ...] = ()
+    bars_end: float | None = None
+
+    def bar_span(self, bar: int) -> tuple[float, float]:
+        """``(start, end)`` in seconds of ``bar`` (0-based, intro bars included).
+
+        Raises
+        ------
+        IndexError
+            ``bar`` is not a bar of the clip (or the truth has no bar times).
+        """
+        if not 0 <= bar < len(self.bar_starts) or self.bars_end is None:
+            raise IndexError(f"bar {bar} is not one of the clip's {len(self.bar_starts)} bars")
+        end = self.bar_starts[bar + 1] if bar + 1 < len(self.bar_starts) else self.bars_end
+        return self.bar_starts[bar], end
 
 
 @dataclass(frozen=True, eq=False)
