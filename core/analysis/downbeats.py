@@ -216,6 +216,8 @@ def correct_beat_phase(rf: RhythmFrames, beats: np.ndarray, family: str | None) 
         sub = best % tmpl.steps
         if scores[best] - float(scores[:: tmpl.steps].max()) < _SHIFT_MARGIN:
             sub = 0
+        if family == "fourfloor" and sub == tmpl.steps // 2:
+            sub = 0  # house/techno: an off-beat bass or open hat is the style, not a lost beat
         chords = _half_beat_chords(rf, run, tmpl.beats)  # chords change on beats, not between
         if chords > _CHORD_MARGIN:
             sub = tmpl.steps // 2 if tmpl.steps % 2 == 0 else sub

@@ -11,7 +11,8 @@ criteria, combined with :data:`WEIGHTS`:
 * **repetition** — how much each bar resembles its neighbours (the next bar, or the one after
   for two-bar patterns), on onset patterns per 16th step and mel band;
 * **join** — a seamless loop point: what follows the window in the track resembles its first
-  bar, what precedes it resembles its last bar, and the level does not jump at the loop point;
+  bar, the bar before it resembles its last bar, the last beat leads into bar 1 as the track's
+  own lead-in does, and the level does not jump there;
 * **stability** — no fill or section change inside: every bar resembles some other bar of the
   window (spectrally and in its drum hits), and no section boundary falls inside.
 
@@ -41,7 +42,9 @@ POOLED_BANDS = 24
 LOW_END_HZ = 200.0
 """Upper edge (Hz) of the low end whose onsets make the "four on the floor" score."""
 _LEVEL_SCALE_DB = 6.0     # mean band-level difference (dB) that costs e^-1 of the similarity
-_JOIN_JUMP_DB = 6.0       # level jump at the loop point that costs e^-1 of the join score
+_JOIN_JUMP_DB = 6.0       # level jump (dB, beyond 3 dB) at the loop point costing e^-1 of the join
+_STABLE_LOW, _STABLE_HIGH = 0.6, 0.95   # a bar's best match to another bar: 0 … 1 stability
+_SAME_BAR = 0.85          # bar similarity above which two bars play the same pattern
 _GROUPS = {"kick": "kick", "snare": "snare", "clap": "snare", "rim": "snare",
            "hihat_closed": "hats", "hihat_pedal": "hats", "hihat_open": "hats", "ride": "hats",
            "crash": "crash", "tom_low": "toms", "tom_mid": "toms", "tom_high": "toms",
@@ -83,15 +86,16 @@ class BarFeatures:
     ``starts`` (s) has one entry per bar plus the end of the last bar. ``onsets``
     ``[bars, steps, POOLED_BANDS]``: positive band-level change (feature units per frame)
     averaged per step; ``levels`` ``[bars, POOLED_BANDS]`` mean band level (dB);
-    ``low_onsets`` ``[bars]`` mean low-end onset strength; ``edge_db`` ``[bars, 2]`` the
-    broadband level (dB) in the first and last 60 ms of each bar.
+    ``low_onsets`` ``[bars]`` mean low-end onset strength; ``tail_levels``
+    ``[bars, POOLED_BANDS]`` the mean band level (dB) over the last quarter of each bar (the
+    bar's last beat in 4/4), which is what plays into the next bar.
     """
 
     starts: np.ndarray
     onsets: np.ndarray
     levels: np.ndarray
     low_onsets: np.ndarray
-    edge_db: np.ndarray
+    tail_levels: np.ndarray
 
     @property
     def count(self) -> int:
@@ -176,12 +180,11 @@ def bar_features(pooled: np.ndarray, low: np.ndarray, starts: np.ndarray,
     flux = np.maximum(np.diff(pooled, axis=0, prepend=pooled[:1]), 0.0)
     low_flux = np.maximum(np.diff(low, prepend=low[:1]), 0.0)
     total = len(pooled)
-    edge = max(1, round(0.06 * FRAME_RATE))
     n = len(starts) - 1
     onsets = np.zeros((n, steps, POOLED_BANDS), np.float32)
     levels = np.zeros((n, POOLED_BANDS), np.float32)
     low_onsets = np.zeros(n, np.float32)
-    edge_db = np.zeros((n, 2), np.float32)
+    tail_levels = np.zeros((n, POOLED_BANDS), np.float32)
     for b in range(n):
         a_f = min(total, round(starts[b] * FRAME_RATE))
         z_f = min(total, max(a_f + steps, round(starts[b + 1] * FRAME_RATE)))
@@ -192,9 +195,8 @@ def bar_features(pooled: np.ndarray, low: np.ndarray, starts: np.ndarray,
             onsets[b, s] = flux[cuts[s]:max(cuts[s + 1], cuts[s] + 1)].mean(axis=0)
         levels[b] = pooled[a_f:z_f].mean(axis=0) * 20.0
         low_onsets[b] = low_flux[a_f:z_f].mean()
-        broadband = pooled[a_f:z_f].max(axis=1) * 20.0
-        edge_db[b] = (broadband[:edge].mean(), broadband[-edge:].mean())
-    return BarFeatures(starts, onsets, levels, low_onsets, edge_db)
+        tail_levels[b] = pooled[z_f - (z_f - a_f) // 4:z_f].mean(axis=0) * 20.0
+    return BarFeatures(starts, onsets, levels, low_onsets, tail_levels)
 
 
 def _pattern_similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -204,10 +206,24 @@ def _pattern_similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(x @ y / norm) if norm > 1e-12 else (1.0 if not x.any() and not y.any() else 0.0)
 
 
+def _level_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """``exp(−mean |Δ dB| / 6 dB)`` of two band-level vectors (1 = same spectrum and level)."""
+    return float(np.exp(-np.abs(a - b).mean() / _LEVEL_SCALE_DB))
+
+
 def _bar_similarity(f: BarFeatures, i: int, j: int) -> float:
     """Similarity (0–1) of bars ``i`` and ``j``: onset pattern (70 %) and spectrum (30 %)."""
-    level = float(np.exp(-np.abs(f.levels[i] - f.levels[j]).mean() / _LEVEL_SCALE_DB))
-    return 0.7 * _pattern_similarity(f.onsets[i], f.onsets[j]) + 0.3 * level
+    return (0.7 * _pattern_similarity(f.onsets[i], f.onsets[j])
+            + 0.3 * _level_similarity(f.levels[i], f.levels[j]))
+
+
+def _tail_similarity(f: BarFeatures, i: int, j: int) -> float:
+    """Similarity (0–1) of the last quarter of bars ``i`` and ``j`` (what leads into the
+    next bar): onset pattern (50 %) and spectrum and level (50 %)."""
+    steps = f.onsets.shape[1]
+    tail = slice(steps - max(1, steps // 4), steps)
+    return (0.5 * _pattern_similarity(f.onsets[i, tail], f.onsets[j, tail])
+            + 0.5 * _level_similarity(f.tail_levels[i], f.tail_levels[j]))
 
 
 def _hit_patterns(hits: Sequence[DrumHit], starts: np.ndarray, steps: int
@@ -291,16 +307,28 @@ def _score_window(ctx: _TrackContext, first: int, bars: int) -> LoopCandidate:
             options = [b + 1] + ([b + 2] if b + 2 <= idx[-1] else [])
             reps.append(max(_bar_similarity(f, b, j) for j in options))
         repetition = float(np.mean(reps))
-    # join: continuation at the loop point, and the level jump there
+    # join: at the loop point the loop's last bar leads into its first bar; it should sound
+    # like what leads into that bar in the track (the bar before the window), and the bar
+    # after the window should resemble the first bar (the track continues as the loop does)
     last = idx[-1]
     pairs = [(first, last + 1), (first - 1, last)]
     sims = [_bar_similarity(f, a, b) for a, b in pairs if 0 <= a < f.count and 0 <= b < f.count]
     continuity = float(np.mean(sims)) if sims else _bar_similarity(f, first, last)
-    jump_db = abs(float(f.edge_db[last, 1] - f.edge_db[first - 1, 1])) if first > 0 else abs(
-        float(f.edge_db[last, 1] - f.edge_db[first, 0]))
-    join = continuity * float(np.exp(-max(0.0, jump_db - 1.5) / _JOIN_JUMP_DB))
-    if jump_db > 4.0:
-        reasons.append(f"level jumps {jump_db:.1f} dB at the loop point")
+    # what leads into bar 1: the bar before the window, or inside it any bar before a bar like
+    # bar 1 (the bar before the window may itself be a fill the loop leaves out)
+    leads = [first - 1] if first > 0 else []
+    leads += [b - 1 for b in idx[1:] if _bar_similarity(f, b, first) > _SAME_BAR]
+    lead_in = max(leads, key=lambda b: _tail_similarity(f, last, b), default=None)
+    tail = _tail_similarity(f, last, lead_in) if lead_in is not None else continuity
+    join = 0.5 * continuity + 0.5 * tail
+    if lead_in is not None:
+        jump_db = abs(float(f.tail_levels[last].mean() - f.tail_levels[lead_in].mean()))
+        join *= float(np.exp(-max(0.0, jump_db - 3.0) / _JOIN_JUMP_DB))
+        if jump_db > 4.0:
+            reasons.append(f"level changes {jump_db:.1f} dB into the loop point")
+    if tail < 0.7:
+        reasons.append("the last beat leads back to bar 1 unlike the track does (fill or break "
+                       "at the end?)")
     # stability: every bar resembles another bar of the window (else: a fill or a change)
     if bars == 1:
         stability = repetition
@@ -312,9 +340,10 @@ def _score_window(ctx: _TrackContext, first: int, bars: int) -> LoopCandidate:
                        for c in idx if c != b)
             if best < worst:
                 worst, worst_bar = best, k
-        stability = worst
-        if worst < 0.75:
-            reasons.append(f"bar {worst_bar + 1} differs from the others (fill or change)")
+        stability = float(np.clip((worst - _STABLE_LOW) / (_STABLE_HIGH - _STABLE_LOW), 0, 1))
+        if worst < 0.8:
+            reasons.append("the two bars differ (a fill or a change)" if bars == 2 else
+                           f"bar {worst_bar + 1} differs from the others (fill or change)")
     start, end = float(f.starts[first]), float(f.starts[first + bars])
     inside = ctx.boundaries[(ctx.boundaries > start + 1e-3) & (ctx.boundaries < end - 1e-3)]
     if len(inside):

@@ -160,7 +160,7 @@ def loop_to_midi(path: str | Path, options: LoopMidiOptions | None = None, *,
         for target in outputs:
             if target.exists():
                 raise OutputExists(target)
-    stages = StagedProgress(progress, {"analysis": 0.7 if analysis is None else 0.0,
+    stages = StagedProgress(progress, {"analysis": 0.7 if analysis is None else 1e-6,
                                        "loops": 0.25, "export": 0.05})
     if analysis is None:
         stem = opts.drum_stem if opts.source == "drums" else None

@@ -140,3 +140,13 @@ def test_mixed_tempi_do_not_pull_the_track_tempo_to_another_level():
     result = analyze_rhythm_audio(clip.samples, clip.sample_rate)
     _assert_tempo_agrees_with_longest_section(result)
     assert 160.0 <= result.tempo.bpm <= 180.0
+
+
+def test_house_with_an_offbeat_bass_keeps_its_beats_on_the_kicks():
+    """Off-beat bass and open hats are house's style; the grid must stay on the kicks."""
+    from core.devset import ClipSpec, render_clip
+
+    clip = render_clip(ClipSpec(style="house", bpm=124.0, bars=8, kit="synth:1", seed=2,
+                                mix="full", drum_to_rest_db=0.0))
+    result = analyze_rhythm_audio(clip.samples, clip.sample_rate)
+    assert mir_eval.beat.f_measure(np.array(clip.truth.beats), np.array(result.beats)) >= 0.95

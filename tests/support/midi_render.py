@@ -37,7 +37,7 @@ def onset_times(mono: np.ndarray, rate: int) -> np.ndarray:
     import librosa
 
     return librosa.onset.onset_detect(y=mono.astype(np.float32), sr=rate, units="time",
-                                      hop_length=256, backtrack=False)
+                                      hop_length=256, backtrack=False, delta=0.02, wait=4)
 
 
 def unique_times(times: np.ndarray, merge_s: float = 0.02) -> np.ndarray:

@@ -32,6 +32,7 @@ import yaml
 
 from core.analysis.drum_model import calibrate
 from core.analysis.drum_model.dataset import CropSampler, Example, build_examples, frame_targets
+from core.analysis.drum_model.kit_augment import KitAugmentation
 from core.analysis.drum_model.model import DrumNet, ModelConfig, parameter_count
 from core.analysis.drum_model.weights import ModelMetadata, resolve_device, save_model
 from core.errors import ConfigError
@@ -194,10 +195,13 @@ def run(config_path: str | Path, out: str | Path, *, device: str = "auto",
         if done % 50 == 0 or done == total:
             log.info("rendered %d/%d", done, total)
 
+    strength = KitAugmentation.from_config(data.get("kit_augmentation"))
     train = build_examples(train_specs, with_stems=bool(data["stems"]), kit_seeds=kit_seeds,
-                           cache_dir=cache_dir, workers=int(data["workers"]), progress=progress)
+                           cache_dir=cache_dir, workers=int(data["workers"]), progress=progress,
+                           kit_augmentation=strength)
     dev = build_examples(dev_specs, with_stems=bool(data["stems"]), kit_seeds=dev_seeds,
-                         cache_dir=cache_dir, workers=int(data["workers"]), progress=progress)
+                         cache_dir=cache_dir, workers=int(data["workers"]), progress=progress,
+                         kit_augmentation=strength)
     t_data = time.perf_counter() - t0
     log.info("data: %d train / %d dev examples in %.0f s", len(train), len(dev), t_data)
     _seed_everything(seed)
