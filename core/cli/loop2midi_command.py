@@ -34,8 +34,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--bars", type=int, default=4, choices=LOOP_BARS, help="loop length (bars)")
     p.add_argument("--rank", type=int, default=1,
                    help="1 = best loop, 2 = runner-up, … (default 1)")
-    p.add_argument("--quantize", default="1/16", choices=GRIDS, metavar="GRID",
-                   help=f"grid: {', '.join(GRIDS)} (default 1/16)")
+    p.add_argument("--quantize", default="1/16", choices=(*GRIDS, "auto"), metavar="GRID",
+                   help=f"grid: {', '.join(GRIDS)}, or auto (the coarsest of 1/16, 1/16T, "
+                        "1/32 that keeps every hit); default 1/16")
     p.add_argument("--strength", type=float, default=100.0, metavar="PERCENT",
                    help="how far hits move to the grid, 0–100 %% (default 100)")
     p.add_argument("--swing", choices=("keep", "straight"), default="straight",
@@ -65,12 +66,14 @@ def _options(args: argparse.Namespace) -> LoopMidiOptions:
     if args.source == "drums" and not args.drum_stem:
         raise UsageError("--source drums needs --drum-stem FILE")
     try:
-        quantize = QuantizeOptions(grid=args.quantize, strength=args.strength / 100.0,
-                                   swing=args.swing)
+        auto = args.quantize == "auto"
+        quantize = QuantizeOptions(grid="1/16" if auto else args.quantize,
+                                   strength=args.strength / 100.0, swing=args.swing)
         return LoopMidiOptions(bars=args.bars, rank=args.rank, quantize=quantize,
                                drum_map=args.map, source=args.source, drum_stem=args.drum_stem,
                                midi_out=args.out, audio_out=args.audio,
-                               note_length=args.note_length, overwrite=args.force)
+                               note_length=args.note_length, overwrite=args.force,
+                               auto_grid=auto)
     except InvalidParameter as exc:
         raise UsageError(str(exc)) from None
 
@@ -110,6 +113,7 @@ def _print(result: LoopMidiResult, args: argparse.Namespace, ctx: CliContext) ->
                      "first_bar": chosen.first_bar + 1, "score": round(chosen.score, 4),
                      "scores": chosen.scores, "reasons": list(chosen.reasons)},
             "bpm": round(result.bpm, 4),
+            "grid": result.quantize.grid,
             "time_signature": str(result.time_signature),
             "notes": counts,
             "candidates": [{"rank": k + 1, "start": c.start, "end": c.end,
@@ -125,7 +129,7 @@ def _print(result: LoopMidiResult, args: argparse.Namespace, ctx: CliContext) ->
     print(f"loop: bars {chosen.first_bar + 1}–{chosen.first_bar + chosen.bars} "
           f"({fmt_seconds(chosen.start)}–{fmt_seconds(chosen.end)}, {chosen.bars} bars, "
           f"{result.time_signature}, {result.bpm:.2f} BPM), score {chosen.score:.3f}"
-          f" (rank {args.rank})", file=out)
+          f" (rank {args.rank}), quantized to {result.quantize.grid}", file=out)
     for reason in chosen.reasons:
         print(f"  - {reason}", file=out)
     rows = [[k + 1, f"{c.first_bar + 1}–{c.first_bar + c.bars}", fmt_seconds(c.start),

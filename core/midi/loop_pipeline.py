@@ -21,7 +21,13 @@ from core.errors import CoreError, InvalidParameter, OutputExists
 from core.jobs import CancelToken, ProgressCallback, StagedProgress, report
 from core.midi.drum_maps import drum_map
 from core.midi.export import write_drum_midi
-from core.midi.quantize import QuantizedNote, QuantizeOptions, loop_span, quantize_hits
+from core.midi.quantize import (
+    QuantizedNote,
+    QuantizeOptions,
+    choose_grid,
+    loop_span,
+    quantize_hits,
+)
 from core.results import TimeSignature, TrackAnalysis
 
 
@@ -52,6 +58,7 @@ class LoopMidiOptions:
     stems: Mapping[str, str] = field(default_factory=dict)
     note_length: Literal["fixed", "to_next"] = "fixed"
     overwrite: bool = False
+    auto_grid: bool = False
 
     def __post_init__(self) -> None:
         if self.bars not in LOOP_BARS:
@@ -72,7 +79,8 @@ class LoopMidiResult:
     """What :func:`loop_to_midi` did: the ``analysis``, every ranked ``candidates`` (best
     first), the ``chosen`` one, its ``notes`` (positions in quarter notes from the loop start),
     the MIDI tempo ``bpm`` (quarter notes per minute, so the clip lasts exactly as long as the
-    audio loop), the ``time_signature`` and the ``written`` files (MIDI first)."""
+    audio loop), the ``time_signature``, the ``written`` files (MIDI first) and the
+    ``quantize`` options used (the grid :func:`choose_grid` picked with ``auto_grid``)."""
 
     analysis: TrackAnalysis
     candidates: tuple[LoopCandidate, ...]
@@ -81,15 +89,21 @@ class LoopMidiResult:
     bpm: float
     time_signature: TimeSignature
     written: tuple[Path, ...] = ()
+    quantize: QuantizeOptions = field(default_factory=QuantizeOptions)
 
 
-def loop_notes(analysis: TrackAnalysis, loop: LoopCandidate,
-               options: QuantizeOptions) -> tuple[list[QuantizedNote], float, TimeSignature]:
-    """Quantized notes of ``loop`` (in quarter notes), the MIDI tempo and the meter.
+def loop_notes(analysis: TrackAnalysis, loop: LoopCandidate, options: QuantizeOptions, *,
+               auto_grid: bool = False
+               ) -> tuple[list[QuantizedNote], float, TimeSignature, QuantizeOptions]:
+    """Quantized notes of ``loop`` (in quarter notes), the MIDI tempo, the meter and the
+    quantize options used (``auto_grid`` replaces the grid by :func:`choose_grid`'s).
 
     The grid's beats become quarter notes through the time signature (a 6/8 dotted-quarter
     beat is 1.5 quarter notes); the tempo makes ``loop.bars`` bars last ``end − start``.
     """
+    if auto_grid:
+        options = replace(options, grid=choose_grid(analysis.drum_hits, analysis.beats,
+                                                    loop.start, loop.end))
     if options.swing == "keep" and analysis.groove is not None:
         options = replace(options, swing_8th=analysis.groove.swing_8th,
                           swing_16th=analysis.groove.swing_16th)
@@ -101,7 +115,7 @@ def loop_notes(analysis: TrackAnalysis, loop: LoopCandidate,
     scaled = [replace(n, beat=n.beat * scale, original_beat=n.original_beat * scale)
               for n in notes]
     bpm = loop.bars * quarters_per_bar * 60.0 / (loop.end - loop.start)
-    return scaled, bpm, meter
+    return scaled, bpm, meter, options
 
 
 def _track_name(path: Path, loop: LoopCandidate) -> str:
@@ -173,7 +187,8 @@ def loop_to_midi(path: str | Path, options: LoopMidiOptions | None = None, *,
         raise InvalidParameter(f"{path}: only {len(candidates)} candidate {opts.bars}-bar loops; "
                                f"rank {opts.rank} does not exist")
     chosen = candidates[opts.rank - 1]
-    notes, bpm, meter = loop_notes(analysis, chosen, opts.quantize)
+    notes, bpm, meter, used = loop_notes(analysis, chosen, opts.quantize,
+                                         auto_grid=opts.auto_grid)
     if not notes:
         raise EmptyLoop(f"{path}: no drum hits in the loop {chosen.start:.2f}–{chosen.end:.2f} s "
                         f"(bars {chosen.first_bar + 1}–{chosen.first_bar + chosen.bars}); "
@@ -195,4 +210,4 @@ def loop_to_midi(path: str | Path, options: LoopMidiOptions | None = None, *,
             raise
     stages.done()
     return LoopMidiResult(analysis, tuple(candidates), chosen, tuple(notes), bpm, meter,
-                          tuple(written))
+                          tuple(written), used)

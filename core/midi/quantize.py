@@ -35,8 +35,19 @@ from core.errors import InvalidParameter
 from core.results import DrumHit
 from core.vocabulary import DRUM_INSTRUMENTS, is_drum_instrument
 
-__all__ = ["GRIDS", "QuantizeOptions", "QuantizedNote", "beats_to_seconds", "grid_slots",
-           "grid_step", "loop_span", "quantize_hits", "seconds_to_beats"]
+__all__ = [
+    "AUTO_GRIDS",
+    "GRIDS",
+    "QuantizeOptions",
+    "QuantizedNote",
+    "beats_to_seconds",
+    "choose_grid",
+    "grid_slots",
+    "grid_step",
+    "loop_span",
+    "quantize_hits",
+    "seconds_to_beats",
+]
 
 GRIDS = MappingProxyType({
     "1/4": Fraction(1), "1/8": Fraction(1, 2), "1/16": Fraction(1, 4), "1/32": Fraction(1, 8),
@@ -315,3 +326,35 @@ def _compress_velocities(notes: list[QuantizedNote], amount: float) -> list[Quan
         result.append(QuantizedNote(note.beat, note.instrument, min(max(velocity, 1), 127),
                                     note.confidence, note.original_beat))
     return result
+
+
+AUTO_GRIDS = ("1/16", "1/16T", "1/32")
+"""Grids :func:`choose_grid` tries, coarsest first."""
+
+
+def choose_grid(hits: Iterable[DrumHit], beats: Sequence[float] | np.ndarray, start: float,
+                end: float, *, tolerance: float = 0.25) -> str:
+    """The coarsest of :data:`AUTO_GRIDS` that keeps every hit of the loop.
+
+    A grid keeps the hits when no two hits of one instrument fall on the same slot and 90 % of
+    them lie within ``tolerance`` of a step from their slot (so a shuffle picks 1/16T and
+    1/32 hi-hat rolls pick 1/32). Without hits the answer is 1/16.
+    """
+    grid = _beat_grid(beats)
+    first, length = loop_span(grid, start, end)
+    hits = list(hits)
+    if not hits:
+        return AUTO_GRIDS[0]
+    rel = seconds_to_beats(np.array([h.time for h in hits]), grid) - first
+    inside = (rel > -0.5) & (rel < length)
+    rel = rel[inside]
+    names = [h.instrument for h, keep in zip(hits, inside, strict=True) if keep]
+    for name in AUTO_GRIDS:
+        step = float(GRIDS[name])
+        slot = np.round(rel / step)
+        deviation = np.abs(rel - slot * step)
+        unique = len(set(zip(names, slot.tolist(), strict=True)))
+        if len(rel) == 0 or (unique == len(rel)
+                             and float(np.percentile(deviation, 90)) <= tolerance * step):
+            return name
+    return AUTO_GRIDS[-1]

@@ -267,3 +267,16 @@ def test_quantized_note_validation() -> None:
         QuantizedNote(-0.5, "kick", 100, 1.0, 0.0)
     with pytest.raises(InvalidParameter):
         QuantizedNote(0.0, "cowbell", 100, 1.0, 0.0)
+
+
+@pytest.mark.parametrize(("positions", "expected"), [
+    ([i / 4 for i in range(16)], "1/16"),                              # straight 16ths
+    ([b + off for b in range(4) for off in (0.0, 2 / 3)], "1/16T"),     # triplet shuffle
+    ([i / 4 for i in range(8)] + [2 + i / 8 for i in range(8)], "1/32"),  # a 1/32 roll
+])
+def test_auto_grid_is_the_coarsest_that_keeps_every_hit(positions, expected):
+    from core.midi.quantize import choose_grid
+
+    beats = np.arange(6) * 60.0 / 150.0
+    hits = [DrumHit(float(beats[0] + p * 0.4), "hihat_closed", 90, 1.0) for p in positions]
+    assert choose_grid(hits, beats, 0.0, float(beats[4])) == expected
