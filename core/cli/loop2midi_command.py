@@ -51,6 +51,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="note lengths: a fixed 1/32 or up to the next hit (default fixed)")
     p.add_argument("--out", metavar="FILE.mid", help="MIDI file (default TRACK.loop.mid)")
     p.add_argument("--audio", metavar="FILE.wav", help="also write the loop as audio")
+    p.add_argument("--stem", action="append", default=[], metavar="NAME=FILE",
+                   help="with --audio, also cut the loop from this stem (repeatable), written "
+                        "next to the audio loop as <audio>.<NAME>.wav")
     p.add_argument("--force", action="store_true", help="replace existing output files")
     p.add_argument("--no-cache", action="store_true", help="ignore the analysis cache")
     p.add_argument("--json", action="store_true",
@@ -65,13 +68,21 @@ def _options(args: argparse.Namespace) -> LoopMidiOptions:
         raise UsageError(f"--rank must be 1 or more, got {args.rank}")
     if args.source == "drums" and not args.drum_stem:
         raise UsageError("--source drums needs --drum-stem FILE")
+    stems = {}
+    for item in args.stem:
+        name, sep, file = item.partition("=")
+        if not sep or not name.strip() or not file.strip():
+            raise UsageError(f"--stem must look like drums=track.drums.flac, got {item!r}")
+        stems[name.strip()] = file.strip()
+    if stems and not args.audio:
+        raise UsageError("--stem cuts stem loops next to the audio loop; give --audio FILE")
     try:
         auto = args.quantize == "auto"
         quantize = QuantizeOptions(grid="1/16" if auto else args.quantize,
                                    strength=args.strength / 100.0, swing=args.swing)
         return LoopMidiOptions(bars=args.bars, rank=args.rank, quantize=quantize,
                                drum_map=args.map, source=args.source, drum_stem=args.drum_stem,
-                               midi_out=args.out, audio_out=args.audio,
+                               midi_out=args.out, audio_out=args.audio, stems=stems,
                                note_length=args.note_length, overwrite=args.force,
                                auto_grid=auto)
     except InvalidParameter as exc:

@@ -94,3 +94,24 @@ def test_missing_folder_is_a_clear_error(track, tmp_path, capsys):
     assert main(["loop2midi", str(path), "--out", str(tmp_path / "nope" / "z.mid")]) == 1
     err = capsys.readouterr().err
     assert "z.mid" in err and "Traceback" not in err
+
+
+def test_stem_loops_are_cut_with_the_mix(track, tmp_path, capsys):
+    path, _ = track
+    stem = tmp_path / "house.drums.wav"
+    data, rate = sf.read(path, always_2d=True)
+    sf.write(stem, data * 0.5, rate, subtype="PCM_24")
+    out, audio = tmp_path / "s.mid", tmp_path / "s.wav"
+    assert main(["loop2midi", str(path), "--bars", "1", "--out", str(out), "--audio",
+                 str(audio), "--stem", f"drums={stem}", "--json", "-q"]) == 0
+    written = json.loads(capsys.readouterr().out)["written"]
+    assert written == [str(out), str(audio), str(tmp_path / "s.drums.wav")]
+    mix_cut, _ = sf.read(audio, always_2d=True)
+    stem_cut, _ = sf.read(tmp_path / "s.drums.wav", always_2d=True)
+    assert stem_cut.shape == mix_cut.shape
+
+
+def test_stem_without_audio_is_a_usage_error(track, tmp_path, capsys):
+    path, _ = track
+    assert main(["loop2midi", str(path), "--stem", "drums=x.wav"]) == 2
+    assert "--audio" in capsys.readouterr().err
