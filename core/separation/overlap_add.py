@@ -58,6 +58,15 @@ def plan_chunks(total: int, chunk: int, overlap: int) -> list[Chunk]:
     return out
 
 
+def triangle_window(segment: int) -> np.ndarray:
+    """Demucs' cross-fade: a triangle over the whole ``segment`` (peak 1 in the middle, never
+    zero); a chunk of ``n`` samples uses its first ``n`` values. With 25 % overlap the
+    neighbouring chunks cross-fade linearly, as in ``demucs.apply.apply_model``."""
+    half = segment // 2
+    w = np.concatenate([np.arange(1, half + 1), np.arange(segment - half, 0, -1)]).astype(float)
+    return w / w.max()
+
+
 def chunk_window(chunk: Chunk, overlap: int) -> np.ndarray:
     """Cross-fade weights (float64 ``[chunk.length]``) of one chunk: linear ramps of
     ``overlap`` samples at the inner edges, flat elsewhere, never zero."""
@@ -94,15 +103,18 @@ class OverlapAdd:
         """Samples returned so far."""
         return self._emitted
 
-    def add(self, chunk: Chunk, output: np.ndarray) -> None:
-        """Accumulate one chunk's ``output`` ``[..., chunk.length]``."""
+    def add(self, chunk: Chunk, output: np.ndarray, weights: np.ndarray | None = None) -> None:
+        """Accumulate one chunk's ``output`` ``[..., chunk.length]``, weighted by ``weights``
+        (``[chunk.length]``, positive; default :func:`chunk_window`)."""
         output = np.asarray(output, dtype=np.float64)
         if output.shape[-1] != chunk.length:
             raise InvalidParameter(f"chunk output has {output.shape[-1]} samples, "
                                    f"expected {chunk.length}")
         if chunk.start < self._origin:
             raise InvalidParameter("chunks must be added in order, after what was returned")
-        w = chunk_window(chunk, self._overlap)
+        w = chunk_window(chunk, self._overlap) if weights is None else np.asarray(weights, float)
+        if w.shape != (chunk.length,) or np.any(w <= 0):
+            raise InvalidParameter(f"chunk weights must be {chunk.length} positive values")
         end = chunk.stop - self._origin
         if self._sum is None:
             self._sum = np.zeros((*output.shape[:-1], 0))

@@ -24,7 +24,8 @@ import torch
 
 from core.analysis.drum_model.features import FeatureParams
 from core.analysis.drum_model.model import DrumNet, ModelConfig
-from core.errors import InvalidParameter, ModelUnavailable
+from core.devices import resolve_device as _resolve_device
+from core.errors import ModelUnavailable
 from core.vocabulary import DRUM_INSTRUMENTS
 
 MODEL_NAME = "drums"
@@ -133,21 +134,8 @@ def save_model(net: DrumNet, metadata: ModelMetadata, path: str | Path) -> str:
 
 
 def resolve_device(device: str = "auto") -> str:
-    """The torch device to run on: ``auto`` picks cuda > mps > cpu.
-
-    Raises :class:`InvalidParameter` for an unknown name or an unavailable accelerator.
-    """
-    cuda = torch.cuda.is_available()
-    mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
-    if device == "auto":
-        return "cuda" if cuda else "mps" if mps else "cpu"
-    if device not in ("cpu", "cuda", "mps"):
-        raise InvalidParameter(f"drum device must be auto, cpu, cuda or mps, got {device!r}")
-    if (device == "cuda" and not cuda) or (device == "mps" and not mps):
-        raise InvalidParameter(
-            f"drum device {device!r} was requested but this torch build cannot use it; "
-            "choose 'auto' or 'cpu'")
-    return device
+    """The torch device for the drum model (see :func:`core.devices.resolve_device`)."""
+    return _resolve_device(device, purpose="drum")
 
 
 def load_model(path: str | Path | None = None, *, device: str = "auto",
