@@ -13,13 +13,20 @@ import sys
 from collections.abc import Sequence
 
 from core import __version__
-from core.cli import analyze_command, info_command, loop2midi_command
+from core.cli import (
+    analyze_command,
+    info_command,
+    loop2midi_command,
+    models_command,
+    separate_command,
+)
 from core.cli.context import CliContext, UsageError
 from core.config import load_config
 from core.errors import ConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-_COMMANDS = (analyze_command, info_command, loop2midi_command)
+_COMMANDS = (analyze_command, info_command, loop2midi_command, separate_command,
+             models_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

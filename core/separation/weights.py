@@ -113,13 +113,15 @@ def import_weights(source: str | os.PathLike[str], folder: Path | None = None) -
 
 
 def download(name: str, folder: Path | None = None, *, progress: ProgressCallback | None = None,
-             cancel: CancelToken | None = None, timeout_s: float = 30.0) -> list[Path]:
+             cancel: CancelToken | None = None, timeout_s: float = 30.0,
+             info: ModelInfo | None = None) -> list[Path]:
     """Download ``name``'s missing weight files (resuming partial ones) and verify them.
 
-    Raises :class:`ModelUnavailable` with the reason when the network or the checksum fails;
-    a cancelled download keeps its partial file for the next attempt.
+    Raises :class:`ModelUnavailable` with the reason when the network fails, the transfer is
+    cut short or the checksum fails; an interrupted or cancelled download keeps its partial file
+    for the next attempt to resume. ``info`` describes a model outside the catalog.
     """
-    info = model_info(name)
+    info = info or model_info(name)
     folder = folder or weights_dir()
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -158,7 +160,10 @@ def _fetch(url: str, part: Path, timeout_s: float, progress: ProgressCallback,
                     done += len(block)
                     if total:
                         progress(done / total)
-    except Cancelled:
+            if total and done < total:
+                raise ModelUnavailable(f"download of {url} stopped at {done} of {total} bytes; "
+                                       "run it again to resume")
+    except (Cancelled, ModelUnavailable):
         raise
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         raise ModelUnavailable(f"cannot download {url}: {exc}; check the internet connection, "

@@ -180,3 +180,76 @@ def test_import_refuses_an_unknown_file(tmp_path):
     with pytest.raises(CoreError, match="not a known Demucs checkpoint"):
         import_weights(stray, tmp_path / "cache")
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+
+
+class _RangeServer:
+    """A local HTTP server for one file that honours ``Range`` and can cut a response short
+    (a dropped connection), to test resumed downloads without the internet."""
+
+    def __init__(self, payload: bytes, cut_first_at: int | None = None) -> None:
+        import http.server
+
+        server = self
+        self.payload, self.cut, self.requests = payload, cut_first_at, []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                start = 0
+                rng = self.headers.get("Range")
+                if rng:
+                    start = int(rng.split("=")[1].split("-")[0])
+                server.requests.append(start)
+                body = server.payload[start:]
+                self.send_response(206 if rng else 200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if server.cut is not None and len(server.requests) == 1:
+                    self.wfile.write(body[:server.cut])
+                    return  # connection closes early: a truncated download
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+
+
+def test_download_verifies_and_resumes(tmp_path):
+    from core.separation import weights
+
+    source = save_checkpoint(tmp_path)
+    payload = source.read_bytes()
+    server = _RangeServer(payload, cut_first_at=len(payload) // 3)
+    try:
+        info = ModelInfo("tiny", "t", STEMS, (WeightFile(source.name, server.url + source.name),))
+        cache = tmp_path / "cache"
+        fractions = []
+        with pytest.raises(ModelUnavailable):  # the first response is cut short
+            weights.download("tiny", cache, info=info, progress=lambda f, s: fractions.append(f))
+        partial = cache / (source.name + ".partial")
+        assert 0 < partial.stat().st_size < len(payload)
+        paths = weights.download("tiny", cache, info=info)
+        assert server.requests[-1] == len(payload) // 3  # resumed where it stopped
+        assert paths[0].read_bytes() == payload and not partial.exists()
+        assert load_demucs("tiny", cache, info=info) is not None
+    finally:
+        server.close()
+
+
+def test_download_with_a_bad_checksum_keeps_nothing(tmp_path):
+    from core.separation import weights
+
+    source = save_checkpoint(tmp_path)
+    server = _RangeServer(b"x" * 5000)
+    try:
+        info = ModelInfo("tiny", "t", STEMS, (WeightFile(source.name, server.url + "w"),))
+        with pytest.raises(ModelUnavailable, match="SHA-256"):
+            weights.download("tiny", tmp_path / "c", info=info)
+        assert list((tmp_path / "c").iterdir()) == []
+    finally:
+        server.close()

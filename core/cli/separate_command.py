@@ -1,0 +1,86 @@
+"""``breakroom separate TRACK [--model auto|htdemucs|htdemucs_ft|htdemucs_6s|classic]
+[--device auto|cpu|cuda|mps] [--stems drums,bass,...] [--out DIR] [--format flac|wav]``.
+
+Splits a track into stems (24-bit FLAC or WAV named ``<track>.<stem>.<ext>``), streaming, so a
+two-hour mix needs no more memory than a song. ``auto`` runs Demucs ``htdemucs`` when its
+weights are installed (``breakroom models``) and the offline separator otherwise; the output
+always says which model ran, on which device and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from core.cli.context import CliContext, UsageError
+from core.cli.progress_display import ProgressDisplay
+from core.cli.tables import fmt_seconds
+from core.devices import DEVICES
+from core.errors import InvalidParameter
+from core.jobs import CancelToken
+from core.separation.catalog import MODELS
+from core.separation.pipeline import FORMATS, SeparationOptions, separate_file
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``separate`` sub-command."""
+    p = sub.add_parser("separate", parents=[common], help="split a track into stems",
+                       description=__doc__.split("\n\n")[1])
+    p.add_argument("track", metavar="TRACK", help="an audio file")
+    p.add_argument("--model", default="auto", choices=("auto", *MODELS),
+                   help="separation model (default auto: htdemucs if installed, else classic)")
+    p.add_argument("--device", default="auto", choices=DEVICES,
+                   help="torch device (default auto: cuda, then mps, then cpu)")
+    p.add_argument("--stems", metavar="LIST",
+                   help="comma-separated stems to write, e.g. drums,bass (default: all)")
+    p.add_argument("--out", metavar="DIR",
+                   help="folder for the stems (default: Breakroom's stems folder for this "
+                        "track's content, where analysis finds them)")
+    p.add_argument("--format", choices=FORMATS, default="flac", help="stem format (24-bit)")
+    p.add_argument("--force", action="store_true", help="replace existing stem files")
+    p.add_argument("--no-reuse", action="store_true",
+                   help="separate again even when matching stems exist")
+    p.add_argument("--float32", action="store_true", help="no float16 on CUDA")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Execute ``separate``; 0 on success, 1 when the track could not be separated."""
+    stems = tuple(s.strip() for s in args.stems.split(",") if s.strip()) if args.stems else ()
+    try:
+        options = SeparationOptions(model=args.model, device=args.device, stems=stems,
+                                    out_dir=args.out, format=args.format, overwrite=args.force,
+                                    half=not args.float32, reuse=not args.no_reuse)
+    except InvalidParameter as exc:
+        raise UsageError(str(exc)) from None
+    display = ProgressDisplay(ctx.stderr, 1, enabled=not ctx.quiet)
+    cancel = CancelToken()
+    try:
+        result = separate_file(args.track, options, cancel=cancel,
+                               progress=lambda f, stage: display.update(args.track, f, stage))
+    except KeyboardInterrupt:
+        cancel.cancel("interrupted")
+        raise
+    except Exception as exc:  # one line naming the file and the reason
+        display.close()
+        print(ctx.error_line(args.track, exc), file=ctx.stderr)
+        return 1
+    speed = result.duration / result.seconds if result.seconds > 0 else 0.0
+    display.finish(args.track, f"{args.track}: {len(result.stems)} stems")
+    display.close()
+    if args.json:
+        ctx.stdout.write(json.dumps({
+            "track": str(result.track), "model": result.model, "backend": result.backend,
+            "device": result.device, "reason": result.reason, "reused": result.reused,
+            "seconds": round(result.seconds, 3), "duration": round(result.duration, 3),
+            "stems": {s: str(p) for s, p in result.stems.items()}}, indent=2) + "\n")
+    if not ctx.quiet:
+        verb = "reused" if result.reused else "separated"
+        print(f"{verb} with {result.backend} — {result.reason}", file=ctx.stderr)
+        for stem, path in result.stems.items():
+            print(f"  {stem:7s} {path}", file=ctx.stderr)
+        if not result.reused:
+            print(f"{fmt_seconds(result.duration)} of audio in {result.seconds:.1f} s "
+                  f"({speed:.1f}× real time)", file=ctx.stderr)
+    return 0
