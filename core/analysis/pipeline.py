@@ -52,7 +52,8 @@ class AnalysisOptions:
     ``tempo_min_bpm``/``tempo_max_bpm`` bound the tempo search (BPM) and ``style_hint`` (auto,
     dnb, dubstep, …) overrides the tempo prior; ``drums`` is the transcription backend (model or
     classic) run on ``device`` (auto, cpu, cuda, mps); ``loudness`` enables the BS.1770
-    measurement; ``block_seconds`` is the streaming block length (s).
+    measurement; ``block_seconds`` is the streaming block length (s); ``use_drum_stem`` takes
+    beats and drum hits from the track's separated drum stem when ``separate`` left one.
     """
 
     tempo_min_bpm: float = 60.0
@@ -62,6 +63,7 @@ class AnalysisOptions:
     device: str = "auto"
     loudness: bool = True
     block_seconds: float = 10.0
+    use_drum_stem: bool = True
 
     @classmethod
     def from_config(cls, config: Config) -> AnalysisOptions:
@@ -72,7 +74,8 @@ class AnalysisOptions:
                    drums=str(config.get("analysis.drums")),
                    device=str(config.get("analysis.device")),
                    loudness=bool(config.get("analysis.loudness")),
-                   block_seconds=float(config.get("audio.block_seconds")))
+                   block_seconds=float(config.get("audio.block_seconds")),
+                   use_drum_stem=bool(config.get("analysis.use_drum_stem")))
 
     def cache_params(self) -> dict[str, object]:
         """What the result depends on besides the file content (block size and device do not
@@ -80,6 +83,7 @@ class AnalysisOptions:
         params = asdict(self)
         params.pop("block_seconds")
         params.pop("device")
+        params.pop("use_drum_stem")  # the stem used is keyed by its own content hash
         return params
 
     def rhythm_options(self) -> RhythmOptions:
@@ -125,13 +129,16 @@ def analyze_file(path: str | Path, *, options: AnalysisOptions | None = None,
     options = options or AnalysisOptions()
     path = Path(path)
     info = probe(path)
+    report(progress, 0.0, "hashing")
+    digest = content_hash(path, cancel=cancel)
+    if drum_stem is None and options.use_drum_stem:
+        drum_stem = _separated_drum_stem(path, digest)
     stem_info = probe(drum_stem) if drum_stem is not None else None
     weights = {"hash": 1.0, "decode": 8.0, "rhythm": 1.5}
     if stem_info is not None:
         weights["stem"] = 6.0
     stages = StagedProgress(progress, weights)
-    report(stages.begin("hash"), 0.0, "hashing")
-    digest = content_hash(path, cancel=cancel)
+    report(stages.begin("hash"), 1.0, "hashing")
     params = options.cache_params()
     if drum_stem is not None:
         params["drum_stem"] = content_hash(drum_stem, cancel=cancel)
@@ -149,6 +156,14 @@ def analyze_file(path: str | Path, *, options: AnalysisOptions | None = None,
         cache.put(key, to_dict(result))
     stages.done()
     return result
+
+
+def _separated_drum_stem(path: Path, digest: str) -> Path | None:
+    """The drum stem ``separate`` left for this track's content, if any (a stem of another
+    length is ignored later with an error, so only a matching manifest counts)."""
+    from core.separation.pipeline import find_stems
+
+    return find_stems(path, digest).get("drums")
 
 
 def _from_cache(data: dict | None, path: Path) -> TrackAnalysis | None:
@@ -218,7 +233,7 @@ def _analyse(path: Path, info: AudioInfo, file_info: FileInfo, options: Analysis
 
 def _backends(info: AudioInfo, rhythm: RhythmResult, drums: DrumTranscription,
               drum_stem: Path | None, loudness: bool) -> tuple[Backend, ...]:
-    source = "drum stem" if drum_stem is not None else "mix"
+    source = f"drum stem {drum_stem.name}" if drum_stem is not None else "mix"
     backends = [Backend("decode", info.backend),
                 Backend("rhythm", f"breakroom rhythm engine (from the {source})",
                         PIPELINE_VERSION),

@@ -253,3 +253,16 @@ def test_download_with_a_bad_checksum_keeps_nothing(tmp_path):
         assert list((tmp_path / "c").iterdir()) == []
     finally:
         server.close()
+
+
+def test_analysis_uses_the_separated_drum_stem_and_says_so(tmp_path):
+    """After ``separate`` (default folder), analysis takes beats and drums from the stem."""
+    from core.analysis.pipeline import AnalysisOptions, analyze_file
+
+    track = _track(tmp_path / "groove.wav", 3.0)
+    separate_file(track, SeparationOptions(stems=("drums",)), separator=_separator())
+    analysis = analyze_file(track)
+    drums = analysis.backend("drums")
+    assert drums is not None and "groove.drums.flac" in drums.name
+    plain = analyze_file(track, options=AnalysisOptions(use_drum_stem=False))
+    assert "from the mix" in plain.backend("drums").name
