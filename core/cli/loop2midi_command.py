@@ -31,19 +31,21 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                        help="export the best drum loop of a track as MIDI",
                        description=__doc__.split("\n\n")[1])
     p.add_argument("track", metavar="TRACK", help="an audio file")
-    p.add_argument("--bars", type=int, default=4, choices=LOOP_BARS, help="loop length (bars)")
+    p.add_argument("--bars", type=int, choices=LOOP_BARS,
+                   help="loop length in bars (default from config: 4)")
     p.add_argument("--rank", type=int, default=1,
                    help="1 = best loop, 2 = runner-up, … (default 1)")
-    p.add_argument("--quantize", default="1/16", choices=(*GRIDS, "auto"), metavar="GRID",
+    p.add_argument("--quantize", choices=(*GRIDS, "auto"), metavar="GRID",
                    help=f"grid: {', '.join(GRIDS)}, or auto (the coarsest of 1/16, 1/16T, "
-                        "1/32 that keeps every hit); default 1/16")
-    p.add_argument("--strength", type=float, default=100.0, metavar="PERCENT",
-                   help="how far hits move to the grid, 0–100 %% (default 100)")
-    p.add_argument("--swing", choices=("keep", "straight"), default="straight",
-                   help="keep: quantize to the track's measured swing; straight (default)")
-    p.add_argument("--map", default="gm", metavar="MAP",
+                        "1/32 that keeps every hit); default from config: 1/16")
+    p.add_argument("--strength", type=float, metavar="PERCENT",
+                   help="how far hits move to the grid, 0–100 %% (default from config: 100)")
+    p.add_argument("--swing", choices=("keep", "straight"),
+                   help="keep: quantize to the track's measured swing; straight: to the "
+                        "straight grid (default from config: keep)")
+    p.add_argument("--map", metavar="MAP",
                    help=f"drum map: {', '.join(DRUM_MAP_PRESETS)} or a YAML/JSON file "
-                        "{instrument: note} (default gm)")
+                        "{instrument: note} (default from config: gm)")
     p.add_argument("--source", choices=("mix", "drums"), default="mix",
                    help="take hits from the mix or from --drum-stem (default mix)")
     p.add_argument("--drum-stem", metavar="FILE", help="the track's isolated drum stem")
@@ -61,7 +63,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=run)
 
 
-def _options(args: argparse.Namespace) -> LoopMidiOptions:
+def _options(args: argparse.Namespace, ctx: CliContext) -> LoopMidiOptions:
+    """Loop options: flags, else the ``export`` section of the configuration."""
+    cfg = ctx.config
+    args.bars = args.bars or int(cfg.get("export.bars"))
+    args.quantize = args.quantize or str(cfg.get("export.quantize"))
+    args.strength = args.strength if args.strength is not None else float(
+        cfg.get("export.strength"))
+    args.swing = args.swing or str(cfg.get("export.swing"))
+    args.map = args.map or str(cfg.get("export.drum_map"))
     if not 0.0 <= args.strength <= 100.0:
         raise UsageError(f"--strength is a percentage 0–100, got {args.strength:g}")
     if args.rank < 1:
@@ -91,7 +101,7 @@ def _options(args: argparse.Namespace) -> LoopMidiOptions:
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     """Execute ``loop2midi``; 0 on success, 1 when the track cannot give a loop."""
-    options = _options(args)
+    options = _options(args, ctx)
     cache = None if args.no_cache else ResultCache.from_config(ctx.config)
     if cache is not None and not cache.enabled:
         cache = None

@@ -27,16 +27,18 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("separate", parents=[common], help="split a track into stems",
                        description=__doc__.split("\n\n")[1])
     p.add_argument("track", metavar="TRACK", help="an audio file")
-    p.add_argument("--model", default="auto", choices=("auto", *MODELS),
-                   help="separation model (default auto: htdemucs if installed, else classic)")
-    p.add_argument("--device", default="auto", choices=DEVICES,
-                   help="torch device (default auto: cuda, then mps, then cpu)")
+    p.add_argument("--model", choices=("auto", *MODELS),
+                   help="separation model (default from config: auto = htdemucs if installed, "
+                        "else classic)")
+    p.add_argument("--device", choices=DEVICES,
+                   help="torch device (default from config: auto = cuda, then mps, then cpu)")
     p.add_argument("--stems", metavar="LIST",
                    help="comma-separated stems to write, e.g. drums,bass (default: all)")
     p.add_argument("--out", metavar="DIR",
                    help="folder for the stems (default: Breakroom's stems folder for this "
                         "track's content, where analysis finds them)")
-    p.add_argument("--format", choices=FORMATS, default="flac", help="stem format (24-bit)")
+    p.add_argument("--format", choices=FORMATS,
+                   help="stem format, 24-bit (default from config: flac)")
     p.add_argument("--force", action="store_true", help="replace existing stem files")
     p.add_argument("--no-reuse", action="store_true",
                    help="separate again even when matching stems exist")
@@ -49,9 +51,14 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     """Execute ``separate``; 0 on success, 1 when the track could not be separated."""
     stems = tuple(s.strip() for s in args.stems.split(",") if s.strip()) if args.stems else ()
     try:
-        options = SeparationOptions(model=args.model, device=args.device, stems=stems,
-                                    out_dir=args.out, format=args.format, overwrite=args.force,
-                                    half=not args.float32, reuse=not args.no_reuse)
+        cfg = ctx.config
+        options = SeparationOptions(
+            model=args.model or str(cfg.get("separation.model")),
+            device=args.device or str(cfg.get("separation.device")), stems=stems,
+            out_dir=args.out, format=args.format or str(cfg.get("separation.format")),
+            overwrite=args.force, half=not args.float32, reuse=not args.no_reuse,
+            overlap=float(cfg.get("separation.overlap")),
+            segment_seconds=float(cfg.get("separation.segment_seconds")))
     except InvalidParameter as exc:
         raise UsageError(str(exc)) from None
     display = ProgressDisplay(ctx.stderr, 1, enabled=not ctx.quiet)

@@ -47,6 +47,10 @@ class DemucsSeparator:
         Model name for reports (``htdemucs`` …).
     half : bool
         Allow float16 autocast on CUDA.
+    overlap : float
+        Fraction of a chunk shared with the next (Demucs' default 0.25).
+    segment_seconds : float or None
+        Chunk length (s), at most the model's training segment (``None``: that segment).
     """
 
     needs_stats = True
@@ -55,7 +59,8 @@ class DemucsSeparator:
     pad_input = True
     """Short chunks are padded to the segment with neighbouring samples, as Demucs does."""
 
-    def __init__(self, model: object, device: str, name: str, *, half: bool = True) -> None:
+    def __init__(self, model: object, device: str, name: str, *, half: bool = True,
+                 overlap: float = 0.25, segment_seconds: float | None = None) -> None:
         import torch
 
         self.name = name
@@ -66,8 +71,12 @@ class DemucsSeparator:
         segment = float(getattr(model, "segment", 0.0) or 0.0)
         if segment <= 0:
             raise InvalidParameter(f"{name}: model has no training segment")
+        if segment_seconds is not None:
+            segment = min(segment, float(segment_seconds))
+        if not 0.0 <= overlap < 1.0:
+            raise InvalidParameter(f"overlap must be a fraction below 1, got {overlap}")
         self.chunk = int(segment * self.sample_rate)
-        self.overlap = self.chunk - int(0.75 * self.chunk)  # Demucs' stride: 75 % of a segment
+        self.overlap = self.chunk - int((1.0 - overlap) * self.chunk)  # Demucs' stride
         self._members = _members(model)
         for sub, _ in self._members:
             sub.to(device).eval()  # type: ignore[attr-defined]

@@ -76,7 +76,9 @@ class SeparationOptions:
     """``model`` (``auto`` or a :data:`core.separation.catalog.MODELS` name), ``device``
     (auto, cpu, cuda, mps), ``stems`` to write (empty: all the model has), ``out_dir`` (default:
     :func:`default_stems_dir` of the track), ``format`` (flac or wav), ``overwrite`` (replace
-    stems of a different run), ``half`` (float16 on CUDA), ``reuse`` (keep matching stems)."""
+    stems of a different run), ``half`` (float16 on CUDA), ``reuse`` (keep matching stems),
+    ``overlap`` (fraction of a chunk shared with the next) and ``segment_seconds`` (chunk
+    length; at most the model's training segment, ``None`` = that segment)."""
 
     model: str = "auto"
     device: str = "auto"
@@ -86,8 +88,15 @@ class SeparationOptions:
     overwrite: bool = False
     half: bool = True
     reuse: bool = True
+    overlap: float = 0.25
+    segment_seconds: float | None = None
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.overlap < 1.0:
+            raise InvalidParameter(f"overlap must be a fraction 0–0.9, got {self.overlap}")
+        if self.segment_seconds is not None and self.segment_seconds <= 0:
+            raise InvalidParameter(f"segment must be positive seconds, got "
+                                   f"{self.segment_seconds}")
         if self.model != "auto":
             model_info(self.model)
         if self.format not in FORMATS:
@@ -95,7 +104,8 @@ class SeparationOptions:
 
     def settings(self) -> dict[str, object]:
         """What the stems' content depends on besides the track and the model."""
-        return {"format": self.format, "half": self.half}
+        return {"format": self.format, "half": self.half, "overlap": self.overlap,
+                "segment_seconds": self.segment_seconds}
 
 
 @dataclass(frozen=True)
@@ -135,7 +145,8 @@ def choose_model(requested: str) -> tuple[str, str]:
 
 
 def make_separator(model: str, device: str, *, half: bool = True,
-                   demucs_model: object | None = None) -> Separator:
+                   demucs_model: object | None = None, overlap: float = 0.25,
+                   segment_seconds: float | None = None) -> Separator:
     """A ready separator for ``model`` on ``device`` (``auto`` resolved here).
 
     ``demucs_model`` injects an already-built Demucs model (tests use tiny random ones).
@@ -154,7 +165,8 @@ def make_separator(model: str, device: str, *, half: bool = True,
 
     resolved = resolve_device(device, purpose="separation")
     built = demucs_model if demucs_model is not None else load_demucs(model)
-    return DemucsSeparator(built, resolved, model, half=half)
+    return DemucsSeparator(built, resolved, model, half=half, overlap=overlap,
+                           segment_seconds=segment_seconds)
 
 
 def _manifest_path(out_dir: Path, track: Path) -> Path:
@@ -320,7 +332,8 @@ def separate_file(path: str | os.PathLike[str], options: SeparationOptions | Non
     except OSError as exc:
         raise SeparationFailed(f"{out_dir}: cannot create the stems folder ({exc.strerror})"
                                ) from None
-    sep = separator or make_separator(model, opts.device, half=opts.half)
+    sep = separator or make_separator(model, opts.device, half=opts.half, overlap=opts.overlap,
+                                      segment_seconds=opts.segment_seconds)
     sep.cancel = cancel
     try:
         stems = _run(track, info, sep, finals, opts, stages, cancel)
