@@ -9,7 +9,7 @@ second streaming pass over the stem. Results are cached by content hash + option
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -254,3 +254,26 @@ def _warnings(checker: SignalChecker, rhythm: RhythmResult,
         notes.append(f"drum model unavailable, used the classic baseline: "
                      f"{drums.fallback_reason}")
     return tuple(notes)
+
+
+TEMPO_FLIPS = (0.5, 2.0, 2.0 / 3.0, 1.5)
+"""Factors the app offers as one-click tempo corrections (½×, 2×, ⅔×, 1.5×)."""
+
+
+def analyze_at_tempo(path: str | Path, bpm: float, *, options: AnalysisOptions | None = None,
+                     cache: ResultCache | None = None, progress: ProgressCallback | None = None,
+                     cancel: CancelToken | None = None,
+                     drum_stem: str | Path | None = None) -> TrackAnalysis:
+    """Analyse again with the tempo held to ``bpm`` (±3 %): the one-click ½× / 2× flip.
+
+    Everything downstream of the tempo — beats, downbeats, meter, groove — is re-derived at
+    that metrical level (drum hits do not depend on it). Raises :class:`InvalidParameter` for a
+    tempo outside 20–400 BPM.
+    """
+    if not 20.0 <= bpm <= 400.0:
+        raise InvalidParameter(f"tempo must be within 20–400 BPM, got {bpm:g}")
+    base = options or AnalysisOptions()
+    forced = replace(base, tempo_min_bpm=max(20.0, bpm * 0.97),
+                     tempo_max_bpm=min(400.0, bpm * 1.03))
+    return analyze_file(path, options=forced, cache=cache, progress=progress, cancel=cancel,
+                        drum_stem=drum_stem)

@@ -75,3 +75,19 @@ def test_silence_gets_no_tempo_and_says_why(tmp_path, capsys):
     data = _analyse(capsys, str(path))
     assert data["tempo_bpm"] is None and data["beats"] == [] and data["drum_hits"] == []
     assert any("no tempo" in w for w in data["warnings"])
+
+
+def test_tempo_flip_rederives_the_grid(dnb):
+    """The app's ½× / 2× flip: the grid is re-derived at the new level, hits stay; flipping
+    back restores the original grid."""
+    from core.analysis.pipeline import analyze_at_tempo, analyze_file
+
+    mix, _, _ = dnb
+    first = analyze_file(mix)
+    half = analyze_at_tempo(mix, first.tempo_bpm * 0.5)
+    assert half.tempo_bpm == pytest.approx(87, rel=0.02)
+    assert len(half.beats) == pytest.approx(len(first.beats) / 2, rel=0.1)
+    assert len(half.drum_hits) == len(first.drum_hits)
+    back = analyze_at_tempo(mix, half.tempo_bpm * 2.0)
+    assert back.tempo_bpm == pytest.approx(first.tempo_bpm, rel=0.01)
+    assert len(back.beats) == len(first.beats)
