@@ -1,0 +1,1 @@
+"""Small reusable widgets (no knowledge of the window or the session)."""
