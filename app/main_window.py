@@ -1,8 +1,10 @@
-"""The main window: library dock, results panel, activity dock, menus and status bar.
+"""The main window: track views in the centre, library, results, loops, stems and activity in
+docks, transport on top, menus and status bar.
 
-The window is the composition root of the UI: it builds the session model, the analysis
-controller and the panels, and routes user intents (menu actions, drops, double-clicks) to the
-controller. Panels only read models.
+The window is the composition root of the UI: it builds the session model, the controllers
+(analysis, media: peaks/spectrogram/loops/separation, transport) and the panels, and routes user
+intents (menu actions, drops, clicks on the views) to the controllers. Panels and views only
+read models. The SysEx browser and the latent-space lab get their own workspace tabs.
 """
 
 from __future__ import annotations
@@ -14,29 +16,38 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QTabWidget,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
 from app.actions import AppActions
 from app.context import AppContext
 from app.controllers.analysis_controller import AnalysisController
+from app.controllers.media_controller import MediaController
 from app.dialogs.about_dialog import show_about
 from app.models.session_model import SessionModel
 from app.notifier import ErrorRecord
 from app.panels.activity_panel import ActivityPanel
 from app.panels.library_panel import LibraryPanel
+from app.panels.loop_panel import LoopPanel
 from app.panels.results_panel import ResultsPanel
+from app.playback.stem_mixer import StemMixerWidget
+from app.playback.transport import TransportController
+from app.playback.transport_bar import TransportBar
 from app.resources import app_icon
+from app.views.track_views import TrackViews
 from core.audio import AUDIO_EXTENSIONS
 
 SHUTDOWN_TIMEOUT_MS = 5000
-_STATE_VERSION = 1  # QMainWindow.saveState/restoreState version of the dock layout
+_STATE_VERSION = 2  # QMainWindow.saveState/restoreState version of the dock layout
 
 
 def local_paths(mime: QMimeData) -> list[Path]:
@@ -56,9 +67,13 @@ class MainWindow(QMainWindow):
     controller
         Optional pre-built analysis controller (tests inject one with a fake core call);
         by default one is built over a new :class:`SessionModel`.
+    transport
+        Optional playback controller (tests inject one over an offline engine); by default one
+        over the sound card, disabled with the reason when there is none.
     """
 
     def __init__(self, context: AppContext, *, controller: AnalysisController | None = None,
+                 transport: TransportController | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
@@ -71,16 +86,34 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._closed = False
 
+        self.media = MediaController(context, self.session, reanalyze=self.controller.reanalyze,
+                                     parent=self)
+        self.transport = transport or TransportController(parent=self)
+        self.track_views = TrackViews(self)
+        self.transport_bar = TransportBar(self.transport, self)
+        self.workspace = self._build_workspace()
+        self.setCentralWidget(self.workspace)
         self.results_panel = ResultsPanel(self.session, self)
-        self.setCentralWidget(self.results_panel)
         self.library_panel = LibraryPanel(self.session, self)
         self.library_dock = self._dock("Library", "library_dock", self.library_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.results_dock = self._dock("Results", "results_dock", self.results_panel,
+                                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.loop_panel = LoopPanel(self.session, int(context.config.get("export.bars")), self)
+        self.loop_dock = self._dock("Loops", "loop_dock", self.loop_panel,
+                                    Qt.DockWidgetArea.RightDockWidgetArea)
+        self.stem_mixer = StemMixerWidget(self.transport, self)
+        self.stems_dock = self._dock("Stems", "stems_dock", self.stem_mixer,
+                                     Qt.DockWidgetArea.RightDockWidgetArea)
+        self.stems_dock.hide()
         self.activity_panel = ActivityPanel(context.runner, self)
         self.activity_dock = self._dock("Activity", "activity_dock", self.activity_panel,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([self.library_dock], [560], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.activity_dock], [130], Qt.Orientation.Vertical)
+        self.resizeDocks([self.library_dock, self.results_dock], [330, 420],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.activity_dock], [120], Qt.Orientation.Vertical)
+        self._loaded_media: tuple[str, tuple] | None = None
+        self._shown_analysis: object = None
 
         self.actions_ = AppActions(self)
         self.menus = self.actions_.build_menus(self)
@@ -92,6 +125,25 @@ class MainWindow(QMainWindow):
             context.notifier.error("Settings problem", message)
 
     # -- construction -------------------------------------------------------------------------
+
+    def _build_workspace(self) -> QTabWidget:
+        """The central tabs: the track (transport + views); SysEx and the latent lab plug in
+        as further tabs when they arrive."""
+        tabs = QTabWidget(self)
+        tabs.setObjectName("workspace_tabs")
+        track_page = QWidget(tabs)
+        layout = QVBoxLayout(track_page)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.addWidget(self.transport_bar)
+        layout.addWidget(self.track_views, 1)
+        tabs.addTab(track_page, "Track")
+        for title, text in (("SysEx", "The SysEx preset browser arrives here."),
+                            ("Latent lab", "The latent-space lab arrives here.")):
+            placeholder = QLabel(text, tabs)
+            placeholder.setObjectName("empty_state")
+            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            tabs.addTab(placeholder, title)
+        return tabs
 
     def _dock(self, title: str, name: str, widget: QWidget,
               area: Qt.DockWidgetArea) -> QDockWidget:
@@ -126,6 +178,16 @@ class MainWindow(QMainWindow):
         a.cancel_analysis.triggered.connect(self.cancel_selected)
         a.remove_track.triggered.connect(self.remove_selected)
         a.show_last_error.triggered.connect(self.show_last_error)
+        a.separate.triggered.connect(self.separate_selected)
+        a.export_midi.triggered.connect(self.export_midi)
+        a.tempo_half.triggered.connect(lambda: self.flip_tempo(0.5))
+        a.tempo_double.triggered.connect(lambda: self.flip_tempo(2.0))
+        a.preferences.triggered.connect(self.show_preferences)
+        a.open_demo.triggered.connect(self.open_demo_track)
+        for dock in (self.library_dock, self.results_dock, self.loop_dock, self.stems_dock,
+                     self.activity_dock):
+            self.menus["view"].addAction(dock.toggleViewAction())
+        self.transport.install_shortcuts(self)
         a.about.triggered.connect(self.show_about)
         a.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
         self.error_button.clicked.connect(self.show_last_error)
@@ -139,6 +201,19 @@ class MainWindow(QMainWindow):
         self.controller.paths_opened.connect(self._remember_recent)
         self.session.selection_changed.connect(self._update_track_actions)
         self.session.track_changed.connect(self._update_track_actions)
+        self.session.selection_changed.connect(self._show_selected)
+        self.session.track_changed.connect(self._on_track_changed)
+        self.media.peaks_ready.connect(self._on_peaks)
+        self.media.spectrogram_ready.connect(self._on_spectrogram)
+        self.results_panel.flip_requested.connect(self.flip_tempo)
+        self.loop_panel.bars_changed.connect(self._on_loop_bars)
+        self.loop_panel.export_requested.connect(self.export_midi)
+        self.track_views.loopChanged.connect(self._on_loop_dragged)
+        self.track_views.seekRequested.connect(self.transport.seek)
+        self.track_views.hitClicked.connect(lambda t, _i: self.transport.play_hit(t))
+        self.transport.positionChanged.connect(self.track_views.set_playhead)
+        self.transport.errorOccurred.connect(
+            lambda text: notifier.error("Playback problem", text))
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -236,10 +311,133 @@ class MainWindow(QMainWindow):
 
     def _update_track_actions(self, *_: object) -> None:
         track_id = self.session.selected_id
+        entry = self.session.track(track_id) if track_id else None
         busy = track_id is not None and self.controller.is_busy(track_id)
+        analysed = entry is not None and entry.analysis is not None
+        has_tempo = analysed and entry.analysis.tempo_bpm is not None  # type: ignore[union-attr]
         self.actions_.reanalyze.setEnabled(track_id is not None and not busy)
         self.actions_.cancel_analysis.setEnabled(busy)
         self.actions_.remove_track.setEnabled(track_id is not None)
+        self.actions_.separate.setEnabled(
+            track_id is not None and not self.media.is_separating(track_id))
+        self.actions_.export_midi.setEnabled(bool(analysed and entry.loop and not busy))
+        self.actions_.tempo_half.setEnabled(bool(has_tempo and not busy))
+        self.actions_.tempo_double.setEnabled(bool(has_tempo and not busy))
+
+    # -- the selected track: views, loop, playback ----------------------------------------------
+
+    def _show_selected(self, *_: object) -> None:
+        entry = self.session.selected_track()
+        self._shown_analysis = None
+        self.track_views.clear()
+        if entry is None:
+            return
+        self._on_track_changed(entry.id)
+
+    def _on_track_changed(self, track_id: str) -> None:
+        entry = self.session.track(track_id)
+        if entry is None or track_id != self.session.selected_id:
+            return
+        if entry.analysis is not self._shown_analysis:
+            self._shown_analysis = entry.analysis
+            self.track_views.set_analysis(entry.analysis)
+        self.track_views.set_busy(entry.analysis is None and entry.status.value in
+                                  ("queued", "analyzing"))
+        model = self.track_views.loop_model
+        if entry.loop is not None and (not model.has_loop or any(
+                abs(a - b) > 1e-3 for a, b in zip(model.loop[:2], entry.loop[:2],
+                                                  strict=True))):
+            model.set_loop(entry.loop[0], entry.loop[1])
+        self.transport.set_loop_region(*(entry.loop[:2] if entry.loop else (None, None)))
+        self._load_playback(entry)
+        self.stem_mixer.set_stems(list(entry.stem_files))
+        if entry.stems:
+            self.stems_dock.show()
+
+    def _load_playback(self, entry: object) -> None:
+        analysis = entry.analysis  # type: ignore[attr-defined]
+        key = (entry.id, (str(entry.path), entry.stems,  # type: ignore[attr-defined]
+                          id(analysis)))
+        if analysis is None or self._loaded_media == key:
+            return
+        self._loaded_media = key
+        self.transport.load(entry.path, entry.stem_files,  # type: ignore[attr-defined]
+                            analysis.beats, analysis.downbeats)
+
+    def _on_peaks(self, track_id: str, pyramid: object) -> None:
+        if track_id == self.session.selected_id:
+            self.track_views.set_peaks(pyramid)
+
+    def _on_spectrogram(self, track_id: str, image: object) -> None:
+        if track_id == self.session.selected_id:
+            self.track_views.set_spectrogram(image)
+
+    def _on_loop_dragged(self, start: float, end: float, bars: int) -> None:
+        track_id = self.session.selected_id
+        if track_id is not None and bars > 0:
+            self.session.update_track(track_id, loop=(start, end, bars))
+
+    def _on_loop_bars(self, bars: int) -> None:
+        self.media.loop_bars = bars
+        if self.session.selected_id is not None:
+            self.media.refresh_loops(self.session.selected_id)
+
+    def flip_tempo(self, factor: float) -> None:
+        """Track → Tempo ½× / 2×: re-derive the grid at that factor of the tempo."""
+        track_id = self.session.selected_id
+        if track_id is not None and self.controller.flip_tempo(track_id, factor):
+            self.show_status(f"Re-analysing at {factor:g}× the tempo…", 5000)
+
+    def separate_selected(self) -> None:
+        """Track → Separate Stems."""
+        track_id = self.session.selected_id
+        if track_id is not None and self.media.separate(track_id) is not None:
+            self.show_status("Separating stems…", 5000)
+            self._update_track_actions()
+
+    def export_midi(self) -> QDialog | None:
+        """File → Export Loop as MIDI…: the export dialog over the selected track's loop."""
+        from app.dialogs.export_dialog import ExportMidiDialog, worker_export
+
+        entry = self.session.selected_track()
+        if entry is None or entry.analysis is None:
+            return None
+        loops = entry.loops
+        dialog = ExportMidiDialog(self.context.config, entry.path, candidates=loops,
+                                  stems=entry.stem_files,
+                                  export=worker_export(self.context, entry.path,
+                                                       analysis=entry.analysis), parent=self)
+        dialog.exported.connect(self.loop_panel.drag_handle.set_files)
+        if self.context.notifier.show_dialogs:
+            dialog.open()
+        return dialog
+
+    def show_preferences(self) -> QDialog:
+        """File → Preferences…: changes apply to the next job and are saved to the user
+        config file."""
+        from app.dialogs.preferences_dialog import PreferencesDialog
+
+        dialog = PreferencesDialog(self.context.config, parent=self)
+
+        def accepted() -> None:
+            try:
+                dialog.save()
+                self.context.config = dialog.new_config()
+            except Exception as exc:  # a config the user cannot write is their message
+                self.context.notifier.error("Could not save the preferences", str(exc))
+                return
+            self.show_status("Preferences saved", 4000)
+
+        dialog.accepted.connect(accepted)
+        if self.context.notifier.show_dialogs:
+            dialog.open()
+        return dialog
+
+    def open_demo_track(self) -> list[str]:
+        """Help → Open Demo Track: a generated drum & bass track (no download)."""
+        from core.devset.demo import demo_track
+
+        return self.open_paths([demo_track()])
 
     # -- status and errors --------------------------------------------------------------------
 
@@ -298,6 +496,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.save_layout()
         self.controller.cancel_all()
+        self.transport.close()
         return self.context.runner.shutdown(SHUTDOWN_TIMEOUT_MS)
 
     def closeEvent(self, event: QCloseEvent) -> None:

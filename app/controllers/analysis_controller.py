@@ -78,6 +78,7 @@ class AnalysisController(QObject):
         self.max_concurrent = max(1, max_concurrent or context.max_concurrent_analyses)
         self._queue: deque[str] = deque()
         self._active: dict[str, Worker] = {}
+        self._tempo_override: dict[str, float] = {}
         session.track_removed.connect(self._on_track_removed)
 
     @property
@@ -86,11 +87,31 @@ class AnalysisController(QObject):
         return self._session
 
     def _default_analyze_fn(self) -> AnalyzeFn:
-        from core.analysis.pipeline import AnalysisOptions, analyze_file
+        """The core pipeline with the options of the configuration *at the time each job
+        starts* (so a preferences change applies to the next analysis)."""
+        from core.analysis.pipeline import AnalysisOptions, analyze_at_tempo, analyze_file
 
-        options = AnalysisOptions.from_config(self._context.config)
-        cache = self._context.cache if self._context.cache.enabled else None
-        return functools.partial(analyze_file, options=options, cache=cache)
+        def analyze(path: Path, *, bpm: float | None = None, **kwargs: Any) -> Any:
+            options = AnalysisOptions.from_config(self._context.config)
+            cache = self._context.cache if self._context.cache.enabled else None
+            if bpm is not None:
+                return analyze_at_tempo(path, bpm, options=options, cache=cache, **kwargs)
+            return analyze_file(path, options=options, cache=cache, **kwargs)
+
+        return analyze
+
+    def flip_tempo(self, track_id: str, factor: float) -> bool:
+        """Analyse the track again with its tempo held at ``factor`` × the current one (the
+        one-click ½× / 2× flip); the grid, downbeats and groove follow. Returns whether it was
+        queued."""
+        entry = self._session.track(track_id)
+        if entry is None or entry.analysis is None or entry.analysis.tempo_bpm is None:
+            return False
+        if self.is_busy(track_id):
+            return False
+        self._tempo_override[track_id] = float(entry.analysis.tempo_bpm) * float(factor)
+        self._enqueue(track_id)
+        return True
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -198,7 +219,12 @@ class AnalysisController(QObject):
             entry = self._session.track(track_id)
             if entry is None or entry.status is not TrackStatus.QUEUED:
                 continue
-            worker = Worker(self._analyze_fn, entry.path, title=f"Analyse {entry.name}")
+            bpm = self._tempo_override.pop(track_id, None)
+            if bpm is None:
+                worker = Worker(self._analyze_fn, entry.path, title=f"Analyse {entry.name}")
+            else:
+                worker = Worker(self._analyze_fn, entry.path, bpm=bpm,
+                                title=f"Analyse {entry.name} at {bpm:.1f} BPM")
             self._active[track_id] = worker
             worker.progressed.connect(functools.partial(self._on_progress, track_id))
             worker.succeeded.connect(functools.partial(self._on_succeeded, track_id))

@@ -36,6 +36,10 @@ class TrackEntry:
 
     ``progress`` is the analysis fraction 0–1 and ``stage`` its label while analysing;
     ``analysis`` is set once done; ``error`` holds the person-readable reason of a failure.
+    ``stems`` are separated stem files (name → path, as ``(name, path)`` pairs) and
+    ``separation`` the line saying which separator made them; ``loops`` the ranked loop
+    candidates (:class:`core.analysis.loops.LoopCandidate`) and ``loop`` the chosen region
+    ``(start_s, end_s, bars)``.
     """
 
     id: str
@@ -45,6 +49,15 @@ class TrackEntry:
     stage: str = ""
     analysis: TrackAnalysis | None = None
     error: str = ""
+    stems: tuple[tuple[str, Path], ...] = ()
+    separation: str = ""
+    loops: tuple = ()
+    loop: tuple[float, float, int] | None = None
+
+    @property
+    def stem_files(self) -> dict[str, Path]:
+        """Stems as a dict, name → file."""
+        return dict(self.stems)
 
     @property
     def name(self) -> str:
@@ -161,9 +174,9 @@ class SessionModel(QObject):
         return updated
 
     def set_queued(self, track_id: str) -> None:
-        """Mark a track as waiting for analysis (clears an earlier result and error)."""
+        """Mark a track as waiting for analysis (clears an earlier result, error and loops)."""
         self.update_track(track_id, status=TrackStatus.QUEUED, progress=0.0, stage="",
-                          analysis=None, error="")
+                          analysis=None, error="", loops=(), loop=None)
 
     def set_analyzing(self, track_id: str) -> None:
         """Mark a track as being analysed, at 0 %."""

@@ -7,7 +7,7 @@ A view: it reads the :class:`SessionModel` and redraws on ``selection_changed`` 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
     QVBoxLayout,
@@ -81,7 +82,15 @@ class FormSection(QGroupBox):
 
 
 class ResultsPanel(QWidget):
-    """Shows the analysis of the session's selected track."""
+    """Shows the analysis of the session's selected track.
+
+    Signals
+    -------
+    flip_requested(float)
+        The user asked to re-derive the grid at this factor of the tempo (½× or 2×).
+    """
+
+    flip_requested = Signal(float)
 
     def __init__(self, session: SessionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,6 +122,21 @@ class ResultsPanel(QWidget):
         self.path_label = _label(name="track_path", parent=page, selectable=True, wrap=True)
         self.status_label = _label(name="track_status", parent=page, selectable=True, wrap=True)
         self.cards = [MetricCard(page) for _ in range(5)]
+        self.flip_row = QWidget(page)
+        flip_layout = QHBoxLayout(self.flip_row)
+        flip_layout.setContentsMargins(0, 0, 0, 0)
+        self.flip_label = _label("", "flip_label", self.flip_row, wrap=True)
+        self.half_button = QPushButton("½× tempo", self.flip_row)
+        self.double_button = QPushButton("2× tempo", self.flip_row)
+        for button, factor, tip in ((self.half_button, 0.5, "Half the tempo: re-derive the "
+                                     "grid, downbeats and groove at half the BPM"),
+                                    (self.double_button, 2.0, "Double the tempo: re-derive the "
+                                     "grid, downbeats and groove at twice the BPM")):
+            button.setToolTip(tip)
+            button.clicked.connect(lambda _=False, f=factor: self.flip_requested.emit(f))
+        flip_layout.addWidget(self.flip_label, 1)
+        flip_layout.addWidget(self.half_button)
+        flip_layout.addWidget(self.double_button)
         cards_row = QHBoxLayout()
         cards_row.setSpacing(10)
         for card in self.cards:
@@ -138,11 +162,13 @@ class ResultsPanel(QWidget):
         layout.addWidget(self.path_label)
         layout.addWidget(self.status_label)
         layout.addLayout(cards_row)
+        layout.addWidget(self.flip_row)
         layout.addLayout(grid)
         layout.addWidget(self.backends_label)
         layout.addStretch(1)
         self._analysis_widgets: list[QWidget] = [
-            *self.cards, self.rhythm_section, self.loudness_section, self.file_section,
+            *self.cards, self.flip_row, self.rhythm_section, self.loudness_section,
+            self.file_section,
             self.warnings_section, self.backends_label]
         return page
 
@@ -183,6 +209,19 @@ class ResultsPanel(QWidget):
         if analysis is not None:
             self._show_analysis(entry)
 
+    def _show_flip(self, a: object) -> None:
+        bpm = getattr(a, "tempo_bpm", None)
+        self.flip_row.setVisible(bpm is not None)
+        if bpm is None:
+            return
+        tempo = a.tempo  # type: ignore[attr-defined]
+        runner = next((c for c in tempo.candidates[1:]), None) if tempo else None
+        hint = (f"Runner-up {runner.bpm:.1f} BPM ({runner.confidence:.0%}). "
+                if runner is not None else "")
+        self.flip_label.setText(f"{hint}Wrong octave? Flip it and the grid follows.")
+        self.half_button.setEnabled(bpm / 2 >= 20)
+        self.double_button.setEnabled(bpm * 2 <= 400)
+
     @staticmethod
     def _status_text(entry: TrackEntry) -> str:
         if entry.status is TrackStatus.DONE:
@@ -202,6 +241,7 @@ class ResultsPanel(QWidget):
         for card, metric in zip(self.cards, rt.headline_metrics(a), strict=True):
             card.show_metric(metric)
             self._lines.append(f"{metric.title}: {metric.value} {metric.detail}".rstrip())
+        self._show_flip(a)
         for section, rows in ((self.rhythm_section, rt.tempo_rows(a) + rt.onset_rows(a)),
                               (self.loudness_section, rt.loudness_rows(a)),
                               (self.file_section, rt.file_rows(a))):
