@@ -59,6 +59,12 @@ def main(argv: list[str]) -> int:
     paths = paths_from_argv(argv)
     if paths:
         window.open_paths(paths)
+    elif not context.settings.recent_files():
+        # A first-time user gets a generated demo track, analysing, to see the whole flow.
+        try:
+            window.open_demo_track()
+        except Exception as exc:  # the demo is a courtesy; the window works without it
+            context.notifier.error("Could not create the demo track", str(exc))
     try:
         status = app.exec()
     finally:
