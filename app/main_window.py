@@ -109,9 +109,11 @@ class MainWindow(QMainWindow):
         self.activity_panel = ActivityPanel(context.runner, self)
         self.activity_dock = self._dock("Activity", "activity_dock", self.activity_panel,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([self.library_dock, self.results_dock], [330, 420],
+        self.resizeDocks([self.library_dock, self.results_dock], [270, 460],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.activity_dock], [120], Qt.Orientation.Vertical)
+        self.resizeDocks([self.results_dock, self.loop_dock], [560, 300],
+                         Qt.Orientation.Vertical)
         self._loaded_media: tuple[str, tuple] | None = None
         self._shown_analysis: object = None
 

@@ -137,10 +137,10 @@ class ResultsPanel(QWidget):
         flip_layout.addWidget(self.flip_label, 1)
         flip_layout.addWidget(self.half_button)
         flip_layout.addWidget(self.double_button)
-        cards_row = QHBoxLayout()
+        cards_row = QGridLayout()  # wraps to a second row in a narrow dock
         cards_row.setSpacing(10)
-        for card in self.cards:
-            cards_row.addWidget(card, 1)
+        for k, card in enumerate(self.cards):
+            cards_row.addWidget(card, k // 2, k % 2)
         self.rhythm_section = FormSection("Rhythm", page)
         self.loudness_section = FormSection("Loudness", page)
         self.file_section = FormSection("File", page)
