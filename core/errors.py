@@ -34,8 +34,8 @@ class SysExError(CoreError):
     """A SysEx message or file cannot be decoded."""
 
 
-class AudioLoadError(CoreError):
-    """An audio file cannot be read. ``path`` names it and ``reason`` says why.
+class PathError(CoreError):
+    """A problem with one file: ``path`` names it and ``reason`` says why.
 
     ``str(error)`` is ``"<path>: <reason>"``, one line.
     """
@@ -44,6 +44,10 @@ class AudioLoadError(CoreError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+class AudioLoadError(PathError):
+    """An audio file cannot be read."""
 
 
 class FileMissing(AudioLoadError):

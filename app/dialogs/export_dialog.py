@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.dialogs.folder_chooser import FolderChooser
 from app.widgets.drag_handle import DragHandle
 from core.analysis.loops import LOOP_BARS
 from core.config import Config
@@ -76,7 +77,7 @@ class LoopLike(Protocol):
     score: float
 
 
-class ExportMidiDialog(QDialog):
+class ExportMidiDialog(FolderChooser, QDialog):
     """Options for exporting the track's best loop as drum MIDI (and audio).
 
     Parameters
@@ -104,6 +105,8 @@ class ExportMidiDialog(QDialog):
     exported(list)
         The paths written.
     """
+
+    folder_title = 'Export to folder'
 
     exportRequested = Signal(object)
     exported = Signal(list)
@@ -319,17 +322,6 @@ class ExportMidiDialog(QDialog):
         self.map_combo.blockSignals(False)
 
     # -- destination ----------------------------------------------------------------------------
-
-    def choose_folder(self) -> str | None:
-        """Hook: ask for the destination folder; ``None`` when cancelled."""
-        folder = QFileDialog.getExistingDirectory(self, "Export to folder",
-                                                  self.folder_edit.text())
-        return folder or None
-
-    def _browse(self) -> None:
-        folder = self.choose_folder()
-        if folder:
-            self.folder_edit.setText(folder)
 
     def confirm_overwrite(self, existing: Sequence[Path]) -> bool:
         """Hook: may these existing files be replaced? (A question box; tests replace this.)"""

@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -46,6 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.dialogs.folder_chooser import FolderChooser
 from core.config import Config, default_config, default_user_config_path, env_var_name
 from core.errors import ConfigError
 from core.fileutil import atomic_write_text
@@ -93,7 +93,7 @@ _TIPS = {
 _BPM_TOLERANCE = 0.005
 
 
-class PreferencesDialog(QDialog):
+class PreferencesDialog(FolderChooser, QDialog):
     """The preferences, read from ``config``; OK is enabled only while they are valid.
 
     Parameters
@@ -104,6 +104,8 @@ class PreferencesDialog(QDialog):
         The user config file :meth:`save` writes; ``None`` = the platform's
         (:func:`core.config.default_user_config_path`).
     """
+
+    folder_title = 'Export folder'
 
     def __init__(self, config: Config, *, user_file: Path | None = None,
                  parent: QWidget | None = None) -> None:
@@ -231,17 +233,6 @@ class PreferencesDialog(QDialog):
         }[key]
 
     # -- hooks ----------------------------------------------------------------------------------
-
-    def choose_folder(self) -> str | None:
-        """Hook: ask for the export folder; ``None`` when cancelled (tests replace this)."""
-        folder = QFileDialog.getExistingDirectory(self, "Export folder",
-                                                  self.folder_edit.text())
-        return folder or None
-
-    def _browse(self) -> None:
-        folder = self.choose_folder()
-        if folder:
-            self.folder_edit.setText(folder)
 
     def restore_defaults(self) -> None:
         """Put the shipped defaults in the editors (nothing is saved until OK / save)."""

@@ -34,7 +34,7 @@ import soundfile as sf
 
 from core.audio.checks import SignalChecker
 from core.audio.decode import OpenAudio, decode, open_audio
-from core.errors import CoreError, CorruptAudio, InvalidParameter, OutputExists
+from core.errors import CorruptAudio, InvalidParameter, OutputExists, PathError
 from core.fileutil import atomic_write_bytes
 
 __all__ = ["DEFAULT_SUBTYPE", "SUBTYPES", "AudioWriteError", "cut_loop", "cut_loops",
@@ -54,16 +54,8 @@ _INTEGER_CODECS = ("PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "ALAC_")
 _FULL_SCALE = float(2 ** 31)  # int32 full scale
 
 
-class AudioWriteError(CoreError):
-    """An audio file cannot be written. ``path`` names it and ``reason`` says why.
-
-    ``str(error)`` is ``"<path>: <reason>"``, one line.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+class AudioWriteError(PathError):
+    """An audio file cannot be written. ``path`` names it and ``reason`` says why."""
 
 
 def _seconds(value: float) -> str:

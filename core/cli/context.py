@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -42,6 +42,33 @@ class CliContext:
             traceback.print_exception(exc, file=self.stderr)
         return (f"{path}: internal error ({type(exc).__name__}: {exc}); "
                 "run with --verbose for details and please report it")
+
+    def run_single(self, path: str, job: Callable[..., object],
+                   done_text: Callable[[object], str]) -> tuple[bool, object]:
+        """Run ``job(progress=…, cancel=…)`` on one file with a progress bar.
+
+        Returns ``(True, result)``, or ``(False, None)`` after printing the one-line reason
+        (naming ``path``) of any failure; Ctrl+C cancels the job and propagates.
+        """
+        from core.cli.progress_display import ProgressDisplay
+        from core.jobs import CancelToken
+
+        display = ProgressDisplay(self.stderr, 1, enabled=not self.quiet)
+        cancel = CancelToken()
+        try:
+            result = job(cancel=cancel,
+                         progress=lambda f, stage: display.update(path, f, stage))
+        except KeyboardInterrupt:
+            cancel.cancel("interrupted")
+            display.close()
+            raise
+        except Exception as exc:  # every failure is one line naming the file
+            display.close()
+            print(self.error_line(path, exc), file=self.stderr)
+            return False, None
+        display.finish(path, done_text(result))
+        display.close()
+        return True, result
 
     def collect_inputs(self, paths: Sequence[str]) -> tuple[list[Path], int]:
         """Expand files and folders into audio files.

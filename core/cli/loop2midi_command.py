@@ -15,10 +15,8 @@ import json
 from core.analysis.loops import LOOP_BARS
 from core.cache import ResultCache
 from core.cli.context import CliContext, UsageError
-from core.cli.progress_display import ProgressDisplay
 from core.cli.tables import fmt_seconds, format_table
 from core.errors import InvalidParameter
-from core.jobs import CancelToken
 from core.midi.drum_maps import DRUM_MAP_PRESETS
 from core.midi.export import summarize
 from core.midi.loop_pipeline import LoopMidiOptions, LoopMidiResult, loop_to_midi
@@ -105,21 +103,12 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     cache = None if args.no_cache else ResultCache.from_config(ctx.config)
     if cache is not None and not cache.enabled:
         cache = None
-    display = ProgressDisplay(ctx.stderr, 1, enabled=not ctx.quiet)
-    cancel = CancelToken()
-    try:
-        result = loop_to_midi(args.track, options, cache=cache, cancel=cancel,
-                              progress=lambda f, stage: display.update(args.track, f, stage))
-    except KeyboardInterrupt:
-        cancel.cancel("interrupted")
-        raise
-    except Exception as exc:  # every failure is one line naming the file
-        display.close()
-        print(ctx.error_line(args.track, exc), file=ctx.stderr)
+    ok, result = ctx.run_single(
+        args.track, lambda **kw: loop_to_midi(args.track, options, cache=cache, **kw),
+        lambda _r: f"{args.track}: loop found")
+    if not ok:
         return 1
-    display.finish(args.track, f"{args.track}: loop found")
-    display.close()
-    _print(result, args, ctx)
+    _print(result, args, ctx)  # type: ignore[arg-type]
     return 0
 
 

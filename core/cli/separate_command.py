@@ -13,13 +13,16 @@ import argparse
 import json
 
 from core.cli.context import CliContext, UsageError
-from core.cli.progress_display import ProgressDisplay
 from core.cli.tables import fmt_seconds
 from core.devices import DEVICES
 from core.errors import InvalidParameter
-from core.jobs import CancelToken
 from core.separation.catalog import MODELS
-from core.separation.pipeline import FORMATS, SeparationOptions, separate_file
+from core.separation.pipeline import (
+    FORMATS,
+    SeparationOptions,
+    SeparationResult,
+    separate_file,
+)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -61,21 +64,13 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             segment_seconds=float(cfg.get("separation.segment_seconds")))
     except InvalidParameter as exc:
         raise UsageError(str(exc)) from None
-    display = ProgressDisplay(ctx.stderr, 1, enabled=not ctx.quiet)
-    cancel = CancelToken()
-    try:
-        result = separate_file(args.track, options, cancel=cancel,
-                               progress=lambda f, stage: display.update(args.track, f, stage))
-    except KeyboardInterrupt:
-        cancel.cancel("interrupted")
-        raise
-    except Exception as exc:  # one line naming the file and the reason
-        display.close()
-        print(ctx.error_line(args.track, exc), file=ctx.stderr)
+    ok, result = ctx.run_single(
+        args.track, lambda **kw: separate_file(args.track, options, **kw),
+        lambda r: f"{args.track}: {len(r.stems)} stems")  # type: ignore[attr-defined]
+    if not ok:
         return 1
+    assert isinstance(result, SeparationResult)
     speed = result.duration / result.seconds if result.seconds > 0 else 0.0
-    display.finish(args.track, f"{args.track}: {len(result.stems)} stems")
-    display.close()
     if args.json:
         ctx.stdout.write(json.dumps({
             "track": str(result.track), "model": result.model, "backend": result.backend,

@@ -29,7 +29,7 @@ from typing import Literal
 
 import mido
 
-from core.errors import CoreError, InvalidParameter, OutputExists
+from core.errors import InvalidParameter, OutputExists, PathError
 from core.fileutil import atomic_write_bytes
 from core.midi.drum_maps import drum_map as resolve_drum_map
 from core.midi.quantize import QuantizedNote
@@ -48,16 +48,8 @@ _MIN_BPM, _MAX_BPM = 4.0, 1000.0  # a MIDI tempo holds at most 16 777 215 µs pe
 _MAX_BARS = 10_000
 
 
-class MidiFileError(CoreError):
-    """A MIDI file cannot be written or read. ``path`` names it and ``reason`` says why.
-
-    ``str(error)`` is ``"<path>: <reason>"``, one line.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+class MidiFileError(PathError):
+    """A MIDI file cannot be written or read. ``path`` names it and ``reason`` says why."""
 
 
 def summarize(notes: Iterable[QuantizedNote]) -> dict[str, int]:
