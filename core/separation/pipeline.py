@@ -241,13 +241,23 @@ class _StemWriters:
             raise
 
     def write(self, stems: dict[str, np.ndarray]) -> None:
+        import soundfile as sf
+
         for s, data in stems.items():
             if data.shape[-1]:
-                self.files[s].write(np.clip(data, -1.0, 1.0 - 2.0 ** -23).T)
+                try:
+                    self.files[s].write(np.clip(data, -1.0, 1.0 - 2.0 ** -23).T)
+                except sf.SoundFileRuntimeError as exc:  # disk full, file too large, I/O error
+                    raise OSError(f"{self.temps[s].parent}: {exc} (disk full?)") from None
 
     def commit(self) -> dict[str, Path]:
+        import soundfile as sf
+
         for f in self.files.values():
-            f.close()
+            try:
+                f.close()
+            except sf.SoundFileRuntimeError as exc:
+                raise OSError(f"{exc} (disk full?)") from None
         for s, tmp in self.temps.items():
             os.replace(tmp, self.finals[s])
         return dict(self.finals)

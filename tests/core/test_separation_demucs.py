@@ -266,3 +266,32 @@ def test_analysis_uses_the_separated_drum_stem_and_says_so(tmp_path):
     assert drums is not None and "groove.drums.flac" in drums.name
     plain = analyze_file(track, options=AnalysisOptions(use_drum_stem=False))
     assert "from the mix" in plain.backend("drums").name
+
+
+def test_a_full_disk_leaves_no_half_written_stem(tmp_path):
+    """Writes fail part-way (a file-size limit stands in for a full disk): a clear error, and
+    neither stems nor temporary files remain."""
+    import subprocess
+    import sys
+
+    track = _track(tmp_path / "big.wav", 6.0)
+    out = tmp_path / "stems"
+    code = f"""
+import resource, signal, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+from tests.core.test_separation_demucs import _separator
+from core.separation.pipeline import SeparationFailed, SeparationOptions, separate_file
+sep = _separator()
+resource.setrlimit(resource.RLIMIT_FSIZE, (150_000, resource.RLIM_INFINITY))
+try:
+    separate_file({str(track)!r}, SeparationOptions(out_dir={str(out)!r}, format="wav"),
+                  separator=sep)
+except SeparationFailed as exc:
+    print("FAILED:", exc)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=600)
+    assert "FAILED:" in done.stdout and "big.wav" in done.stdout, done.stdout + done.stderr
+    assert "disk full" in done.stdout
+    assert list(out.iterdir()) == []
