@@ -47,6 +47,24 @@ def paths_from_argv(argv: list[str]) -> list[Path]:
     return [Path(arg) for arg in argv[1:] if not arg.startswith("-") and Path(arg).exists()]
 
 
+def preload_engines() -> None:
+    """Import the heavy numerical modules (torch, the drum model, the separators) up front.
+
+    Their first import runs long stretches of module initialisation that hold the interpreter
+    lock; done on the UI thread before the window shows, it cannot stall a repaint later when
+    the first analysis or separation worker would otherwise trigger it.
+    """
+    import contextlib
+    import importlib
+
+    for name in ("torch", "scipy.signal", "core.analysis.pipeline",
+                 "core.analysis.drum_model.inference", "core.analysis.loops",
+                 "core.separation.pipeline", "core.separation.classic_adapter",
+                 "core.audio.peaks", "core.analysis.spectrogram"):
+        with contextlib.suppress(ImportError):  # a missing part only disables its feature
+            importlib.import_module(name)
+
+
 def main(argv: list[str]) -> int:
     """Run the window until it closes; returns the event loop's exit status."""
     app = create_application(argv)
@@ -54,6 +72,7 @@ def main(argv: list[str]) -> int:
     context.notifier.install_excepthook()
     context.notifier.install_qt_message_handler()
     apply_theme(app, str(context.config.get("app.theme")))
+    preload_engines()
     window = MainWindow(context)
     window.show()
     paths = paths_from_argv(argv)

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from app.bootstrap import create_application
+    from app.bootstrap import create_application, preload_engines
     from app.context import AppContext
     from app.main_window import MainWindow
     from app.models.session_model import TrackStatus
@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.config import load_config
 
     app = create_application(["breakroom-ui-bench"])
+    preload_engines()  # as the app does before its window shows
     scratch = Path(tempfile.mkdtemp(prefix="breakroom-ui-"))
     os.environ["XDG_DATA_HOME"] = str(scratch / "data")  # stems go to a scratch folder
     track = write_music(scratch / "five.wav", args.minutes, bpm=174.0)
