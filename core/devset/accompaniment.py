@@ -8,6 +8,10 @@ Bass flavours: ``reese`` (sub sine + two detuned saws, slowly moving low-pass), 
 (saw/square through a low-pass swept by an LFO locked to 8ths, triplets or quarters, + sub),
 ``pluck`` (short filtered saw notes on off-beats), ``sub`` (808-like sine notes with a glide)
 and ``simple`` (one decaying note per bar).
+
+:func:`render_accompaniment_parts` also returns the three parts (:data:`PARTS`) separately,
+for separation benchmarks; the mix it returns is bit-identical to
+:func:`render_accompaniment`'s.
 """
 
 from __future__ import annotations
@@ -113,7 +117,7 @@ def _bass(out: np.ndarray, grid: Grid, flavour: str, roots: list[int], first_bar
 
 
 def _vocal(out: np.ndarray, grid: Grid, root: int, first_bar: int, bars: int, sr: int,
-           rng: np.random.Generator) -> None:
+           rng: np.random.Generator, copy: np.ndarray | None = None) -> None:
     bpb = grid.beats_per_bar
     scale = [_degree(root + 36, d) for d in (0, 2, 3, 4, 6, 7, 9)]
     for bar in range(first_bar, bars, 2):
@@ -125,7 +129,10 @@ def _vocal(out: np.ndarray, grid: Grid, root: int, first_bar: int, bars: int, sr
             if pos + length > min(bars, bar + 2) * bpb:
                 break
             a, b = _span(grid, pos, pos + length * 0.9, sr)
-            _add(out, a, _vocal_note(b - a, float(_hz(rng.choice(scale))), sr, rng))
+            note = _vocal_note(b - a, float(_hz(rng.choice(scale))), sr, rng)
+            _add(out, a, note)
+            if copy is not None:
+                _add(copy, a, note)
             pos += length + 0.5 * rng.integers(0, 2)
 
 
@@ -139,6 +146,10 @@ def _vocal_note(n: int, f: float, sr: int, rng: np.random.Generator) -> np.ndarr
     voice = sum(filt(butter("bandpass", (fc * 0.9, fc * 1.1), sr), pulse) * g
                 for fc, g in zip(formants, (1.0, 0.6, 0.3), strict=True))
     return np.stack([voice, voice]) * _adsr(n, sr, 0.04, 0.08) * 0.6
+
+
+PARTS: tuple[str, ...] = ("bass", "pads", "vocal")
+"""Names of the accompaniment's parts (see :func:`render_accompaniment_parts`)."""
 
 
 def render_accompaniment(flavour: str, grid: Grid, n_frames: int, sample_rate: int,
@@ -163,6 +174,29 @@ def render_accompaniment(flavour: str, grid: Grid, n_frames: int, sample_rate: i
     numpy.ndarray
         ``[2, n_frames]`` float32, RMS about −20 dBFS (the caller sets the level).
     """
+    return _render(flavour, grid, n_frames, sample_rate, rng, first_bar, None)
+
+
+def render_accompaniment_parts(flavour: str, grid: Grid, n_frames: int, sample_rate: int,
+                               rng: np.random.Generator, *, first_bar: int = 0
+                               ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """:func:`render_accompaniment` and its parts.
+
+    Returns ``(mix, parts)``: ``mix`` is bit-identical to what :func:`render_accompaniment`
+    returns for the same arguments and generator state; ``parts`` maps each name of
+    :data:`PARTS` to a ``[2, n_frames]`` float64 array, scaled like the mix, with
+    ``sum(parts.values()) == mix`` up to float32 rounding of the mix (about 1e-7 of full
+    scale). The bass is mono (both channels equal).
+    """
+    parts: dict[str, np.ndarray] = {}
+    return _render(flavour, grid, n_frames, sample_rate, rng, first_bar, parts), parts
+
+
+def _render(flavour: str, grid: Grid, n_frames: int, sample_rate: int,
+            rng: np.random.Generator, first_bar: int,
+            parts: dict[str, np.ndarray] | None) -> np.ndarray:
+    """The accompaniment; fills ``parts`` (unscaled copies are taken along the way, so the
+    mix is computed exactly as without them) when it is not ``None``."""
     bars = grid.beats // grid.beats_per_bar
     root = int(rng.integers(28, 40))
     progression = _PROGRESSIONS[int(rng.integers(len(_PROGRESSIONS)))]
@@ -171,9 +205,16 @@ def render_accompaniment(flavour: str, grid: Grid, n_frames: int, sample_rate: i
     chords = [[_degree(root + 24, d + k) for k in (0, 2, 4)] for d in degrees]
     out = np.zeros((2, n_frames), np.float32)
     _pads(out, grid, chords, sample_rate, rng)
+    pads = out.copy() if parts is not None else None
     bass = np.zeros((1, n_frames), np.float32)
     _bass(bass, grid, flavour, roots, first_bar, sample_rate, rng)
     out += bass
-    _vocal(out, grid, root, first_bar, bars, sample_rate, rng)
+    vocal = np.zeros((2, n_frames)) if parts is not None else None
+    _vocal(out, grid, root, first_bar, bars, sample_rate, rng, vocal)
     level = rms(out)
-    return (out * (0.1 / level if level > 0 else 1.0)).astype(np.float32)
+    factor = 0.1 / level if level > 0 else 1.0
+    if parts is not None and pads is not None and vocal is not None:
+        parts["bass"] = np.repeat(bass, 2, axis=0).astype(np.float64) * factor
+        parts["pads"] = pads.astype(np.float64) * factor
+        parts["vocal"] = vocal * factor
+    return (out * factor).astype(np.float32)

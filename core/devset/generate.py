@@ -23,20 +23,37 @@ alone (same gain; for a drums-only clip it is the clip's own ``samples``).
 The mix is peak-normalised to −1 dBFS. With ``augment`` the drum bus gets EQ, compression,
 saturation and reverb, the accompaniment EQ and saturation, and both the same master EQ —
 the stem stays exactly additive: ``samples == drums + rest``.
+
+Parts: ``render_clip(spec, with_parts=True)`` also returns ``Clip.parts``, the mix split into
+``"drums"``, ``"bass"``, ``"pads"`` and ``"vocal"`` (:data:`PARTS`) after the same bus
+processing, summing to ``samples`` up to float32 rounding: about 1e-7 of full scale, up to
+~1e-4 with ``augment`` (the mix's bus EQs run in float32 and their rounding noise is the
+mix's alone; the parts are filtered in float64). The samples, stem and labels are
+bit-identical to a render without parts. The drum bus acts on
+the drum stem alone, so ``parts["drums"]`` is ``Clip.drums``. The accompaniment bus is
+linear (EQ, gains) except for its ``tanh`` saturation, which is not additive: the parts take
+the saturation as the sample-by-sample gain it applies to the accompaniment,
+``tanh(g·x)/(g·x)`` for the bus signal ``x``, each part multiplied by the same gain — as if
+the saturator were a compressor with instant attack keyed from the whole bus. The parts
+stay exactly additive and carry the gain modulation the mix has; the saturation's
+intermodulation between parts is shared out in proportion to each part's instantaneous
+amplitude. A drums-only clip's bass, pads and vocal parts are silent.
 """
 
 from __future__ import annotations
 
+import copy
 import zlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+from scipy import signal
 
 from core.devset import augment as aug
-from core.devset._dsp import db_to_gain, rms
-from core.devset.accompaniment import render_accompaniment
+from core.devset._dsp import biquad, db_to_gain, rms
+from core.devset.accompaniment import render_accompaniment, render_accompaniment_parts
 from core.devset.drums import PlacedHit, render_drums
 from core.devset.kits import Kit, load_kit
 from core.devset.patterns import Hit, Style, arrange_song, style
@@ -61,6 +78,9 @@ TAIL_SECONDS = 0.5
 
 END_FADE = 0.02
 """Seconds of fade-out at the very end of the clip (mix and stem alike)."""
+
+PARTS: tuple[str, ...] = ("drums", "bass", "pads", "vocal")
+"""Keys of ``Clip.parts`` (``render_clip(spec, with_parts=True)``)."""
 
 
 @dataclass(frozen=True)
@@ -241,21 +261,73 @@ def _truth(spec: ClipSpec, st: Style, grid: Grid, hits: list[PlacedHit],
         bars_end=float(grid.beat_times[-1]))
 
 
+def _music_bus_parts(bus_in: np.ndarray, bus_out: np.ndarray, parts: dict[str, np.ndarray],
+                     rng: np.random.Generator) -> None:
+    """Put the accompaniment ``parts`` (summing to ``bus_in``) through the
+    :func:`augment.music_bus` call that turned ``bus_in`` into ``bus_out``, in place.
+
+    ``rng`` is a copy of the generator as ``music_bus`` received it: its draws are replayed
+    (EQ bands, then the drive), and the replayed bus must reproduce ``bus_out`` exactly. The
+    saturation becomes a shared per-sample gain (see the module docstring).
+
+    Raises
+    ------
+    RuntimeError
+        The replay does not match ``music_bus`` (it changed; update this function).
+    """
+    bands = aug.random_eq_bands(rng)
+    eq = aug.equalize(bus_in, SAMPLE_RATE, bands)
+    peak = float(np.max(np.abs(eq))) or 1.0
+    drive = rng.uniform(0.0, 6.0)
+    if not np.array_equal(aug.saturate(eq / peak, drive), bus_out):
+        raise RuntimeError("augment.music_bus changed; update generate._music_bus_parts")
+    gx = (eq / peak).astype(np.float64) * db_to_gain(drive)
+    tiny = np.abs(gx) < 1e-12
+    share = np.tanh(gx) / np.where(tiny, 1.0, gx)
+    share[tiny] = 1.0
+    for name, part in parts.items():
+        parts[name] = _equalize_like(bus_in, part, bands) * (share / peak)
+
+
+def _equalize_like(bus: np.ndarray, part: np.ndarray,
+                   bands: list[tuple[str, float, float, float]]) -> np.ndarray:
+    """``part`` (float64) through the filter :func:`augment.equalize` applies to ``bus``: a
+    float32 bus is filtered with float32 coefficients, so the part's are rounded alike
+    (the rounding alone moves a low shelf by ~1e-4 of full scale)."""
+    if bus.dtype != np.float32:
+        return aug.equalize(part, SAMPLE_RATE, bands)
+    sos = np.vstack([biquad(kind, f, SAMPLE_RATE, g, q) for kind, f, g, q in bands])
+    return signal.sosfilt(sos.astype(np.float32).astype(np.float64), part, axis=-1)
+
+
 def _master(spec: ClipSpec, st: Style, grid: Grid, drums: np.ndarray, n: int,
-            rngs: dict[str, np.random.Generator]) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(mix, drum stem)`` before peak normalisation."""
+            rngs: dict[str, np.random.Generator], parts: dict[str, np.ndarray] | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(mix, drum stem)`` before peak normalisation; fill ``parts`` (when given)
+    with the accompaniment's parts, processed like the accompaniment (not yet normalised)."""
     rest = None
     if spec.mix == "full":
-        rest = render_accompaniment(st.bass, grid, n, SAMPLE_RATE, rngs["music"],
-                                    first_bar=spec.intro_bars)
+        if parts is None:
+            rest = render_accompaniment(st.bass, grid, n, SAMPLE_RATE, rngs["music"],
+                                        first_bar=spec.intro_bars)
+        else:
+            rest, own = render_accompaniment_parts(st.bass, grid, n, SAMPLE_RATE, rngs["music"],
+                                                   first_bar=spec.intro_bars)
+            parts.update(own)
     if spec.augment:
         r = rngs["augment"]
         drums = aug.drum_bus(drums, SAMPLE_RATE, r)
         if rest is not None:
-            rest = aug.music_bus(rest, SAMPLE_RATE, r)
+            replay = copy.deepcopy(r)  # music_bus's draws, for the parts
+            bus_in, rest = rest, aug.music_bus(rest, SAMPLE_RATE, r)
+            if parts:
+                _music_bus_parts(bus_in, rest, parts, replay)
         bands = aug.random_eq_bands(r, max_db=3.0)  # the same master EQ on both buses
         drums = aug.equalize(drums, SAMPLE_RATE, bands)
         if rest is not None:
+            if parts:
+                for name, part in parts.items():
+                    parts[name] = _equalize_like(rest, part, bands)
             rest = aug.equalize(rest, SAMPLE_RATE, bands)
     if rest is None:
         return drums, drums
@@ -272,6 +344,9 @@ def _master(spec: ClipSpec, st: Style, grid: Grid, drums: np.ndarray, n: int,
         level_d, level_r = rms(drums[:, a:b]), rms(rest[:, a:b])
     if level_r > 0 and level_d > 0:
         rest = rest * (level_d / level_r / db_to_gain(spec.drum_to_rest_db))
+        if parts:
+            for name, part in parts.items():
+                parts[name] = part * (level_d / level_r / db_to_gain(spec.drum_to_rest_db))
     return drums + rest, drums
 
 
@@ -283,11 +358,13 @@ def ground_truth(spec: ClipSpec) -> GroundTruth:
     return _truth(spec, st, grid, *_placed_hits(spec, st, grid, rngs))
 
 
-def render_clip(spec: ClipSpec, kits: Mapping[str, Kit] | None = None) -> Clip:
+def render_clip(spec: ClipSpec, kits: Mapping[str, Kit] | None = None, *,
+                with_parts: bool = False) -> Clip:
     """Render ``spec`` to a stereo 44.1 kHz :class:`Clip` with exact ground truth.
 
     ``kits`` maps kit names to kits; the spec's kit is loaded with :func:`load_kit` when it is
-    absent (or ``kits`` is ``None``).
+    absent (or ``kits`` is ``None``). ``with_parts`` also fills ``Clip.parts`` (see the module
+    docstring; costs about a third more time); everything else is the same either way.
 
     Raises
     ------
@@ -301,7 +378,8 @@ def render_clip(spec: ClipSpec, kits: Mapping[str, Kit] | None = None) -> Clip:
     hits, roles = _placed_hits(spec, st, grid, rngs)
     n = round((grid.beat_times[-1] + TAIL_SECONDS) * SAMPLE_RATE)
     drums = render_drums(hits, kit, n, rngs["drums"], pitch_semitones=spec.pitch_semitones)
-    mix, stem = _master(spec, st, grid, drums, n, rngs)
+    acc: dict[str, np.ndarray] | None = {} if with_parts else None
+    mix, stem = _master(spec, st, grid, drums, n, rngs, acc)
     fade = round(END_FADE * SAMPLE_RATE)
     envelope = np.ones(n)
     envelope[n - fade:] = np.linspace(1.0, 0.0, fade)
@@ -309,4 +387,10 @@ def render_clip(spec: ClipSpec, kits: Mapping[str, Kit] | None = None) -> Clip:
     scale = envelope * (db_to_gain(PEAK_DBFS) / peak if peak > 0 else 1.0)
     samples = (mix * scale).astype(np.float32)
     stem_out = samples if stem is mix else (stem * scale).astype(np.float32)
-    return Clip(spec.name, samples, SAMPLE_RATE, _truth(spec, st, grid, hits, roles), stem_out)
+    parts = None
+    if acc is not None:
+        silent = np.zeros_like(samples)
+        parts = {"drums": stem_out, **{name: (acc[name] * scale).astype(np.float32)
+                                        if name in acc else silent for name in PARTS[1:]}}
+    return Clip(spec.name, samples, SAMPLE_RATE, _truth(spec, st, grid, hits, roles), stem_out,
+                parts)

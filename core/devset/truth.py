@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,13 +64,16 @@ class GroundTruth:
 @dataclass(frozen=True, eq=False)
 class Clip:
     """A generated clip: stereo ``samples`` [2, frames] float32 at ``sample_rate`` Hz, its
-    ``truth``, a unique ``name`` and (for full mixes) the isolated ``drums`` stem."""
+    ``truth``, a unique ``name``, (for full mixes) the isolated ``drums`` stem and, when
+    asked for (``render_clip(spec, with_parts=True)``), ``parts``: ``"drums"``, ``"bass"``,
+    ``"pads"``, ``"vocal"`` as [2, frames] float32 arrays that sum to ``samples``."""
 
     name: str
     samples: np.ndarray
     sample_rate: int
     truth: GroundTruth
     drums: np.ndarray | None = None
+    parts: Mapping[str, np.ndarray] | None = None
 
     @property
     def duration(self) -> float:

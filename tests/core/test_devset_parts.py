@@ -8,8 +8,9 @@ from scipy import signal
 
 from core.devset import augment
 from core.devset._dsp import biquad, butter
-from core.devset.accompaniment import render_accompaniment
+from core.devset.accompaniment import PARTS, render_accompaniment, render_accompaniment_parts
 from core.devset.drums import PlacedHit, render_drums, velocity_gain
+from core.devset.generate import ClipSpec, render_clip
 from core.devset.kits import Kit
 from core.devset.patterns import STYLES, Hit, arrange, pattern, style
 from core.devset.timing import build_grid, humanize, jitter_velocities, swing
@@ -151,3 +152,59 @@ def test_accompaniment_follows_the_grid_and_is_deterministic():
     for flavour in ("reese", "pluck", "sub", "simple"):
         out = render_accompaniment(flavour, grid, n, SR, np.random.default_rng(0))
         assert np.sqrt(np.mean(out.astype(np.float64) ** 2)) == pytest.approx(0.1, rel=0.01)
+
+
+def test_accompaniment_parts_add_up_to_the_unchanged_mix():
+    grid = build_grid(140, 4, 4, start=0.1)
+    n = round((grid.beat_times[-1] + 0.5) * SR)
+    plain = render_accompaniment("sub", grid, n, SR, np.random.default_rng(7), first_bar=1)
+    mix, parts = render_accompaniment_parts("sub", grid, n, SR, np.random.default_rng(7),
+                                            first_bar=1)
+    assert np.array_equal(mix, plain) and tuple(sorted(parts)) == tuple(sorted(PARTS))
+    np.testing.assert_allclose(sum(parts.values()), mix, rtol=0, atol=1e-6)
+    assert np.array_equal(parts["bass"][0], parts["bass"][1])  # mono bass
+    intro = slice(0, round(grid.bar_start(1) * SR))
+    assert not np.any(parts["bass"][:, intro]) and not np.any(parts["vocal"][:, intro])
+    assert np.any(parts["pads"][:, intro]) and np.any(parts["bass"])
+
+
+def _clip_pair(spec: ClipSpec):
+    return render_clip(spec), render_clip(spec, with_parts=True)
+
+
+@pytest.mark.parametrize(("augment", "atol"), [(False, 1e-6), (True, 2e-4)])
+def test_clip_parts_sum_to_the_samples_and_leave_the_render_alone(augment, atol):
+    spec = ClipSpec("dnb", 174, 4, "synth:1", seed=4, mix="full", augment=augment,
+                    intro_bars=1, breakdown=(2, 1))
+    plain, clip = _clip_pair(spec)
+    assert plain.parts is None and clip.parts is not None
+    assert np.array_equal(plain.samples, clip.samples) and np.array_equal(plain.drums, clip.drums)
+    assert plain.truth == clip.truth
+    assert tuple(clip.parts) == ("drums", "bass", "pads", "vocal")
+    assert all(p.shape == clip.samples.shape and p.dtype == np.float32
+               for p in clip.parts.values())
+    assert np.array_equal(clip.parts["drums"], clip.drums)
+    total = sum(p.astype(np.float64) for p in clip.parts.values())
+    np.testing.assert_allclose(total, clip.samples, rtol=0, atol=atol)  # float32 bus filters
+    assert all(np.sqrt(np.mean(clip.parts[k].astype(np.float64) ** 2)) > 1e-3
+               for k in ("bass", "pads"))
+
+
+def test_augmented_parts_are_the_plain_parts_through_the_bus():
+    """The accompaniment is drawn from its own generator, so the augmented clip's parts are
+    the plain clip's through EQ and a shared saturation gain: the waveforms stay alike."""
+    spec = ClipSpec("techno", 128, 4, "synth:1", seed=11, mix="full")
+    plain = render_clip(spec, with_parts=True)
+    augmented = render_clip(ClipSpec("techno", 128, 4, "synth:1", seed=11, mix="full",
+                                     augment=True), with_parts=True)
+    assert plain.parts is not None and augmented.parts is not None
+    for name in ("bass", "pads", "vocal"):
+        a, b = plain.parts[name][0].astype(np.float64), augmented.parts[name][0]
+        corr = np.dot(a, b) / np.sqrt(np.dot(a, a) * np.dot(b, b))
+        assert corr > 0.8, name
+
+
+def test_drums_only_clip_has_silent_accompaniment_parts():
+    clip = render_clip(ClipSpec("house", 124, 2, "synth:0"), with_parts=True)
+    assert clip.parts is not None and np.array_equal(clip.parts["drums"], clip.samples)
+    assert not any(np.any(clip.parts[k]) for k in ("bass", "pads", "vocal"))
