@@ -478,16 +478,18 @@ def _write_manifest(manifest: Path, digest: str, model: str, sep: Separator,
         log.warning("%s: could not write the stems manifest (%s)", manifest, exc)
 
 
-def find_stems(track: str | os.PathLike[str], content_hash: str) -> dict[str, Path]:
+def find_stems(track: str | os.PathLike[str], content_hash: str, *,
+               models: Sequence[str] | None = None) -> dict[str, Path]:
     """Stems an earlier run left for this track content in the default stems folder
-    (``{}`` when none)."""
+    (``{}`` when none, or when they came from a model not in ``models``)."""
     out_dir = default_stems_dir(content_hash)
     manifest = _manifest_path(out_dir, Path(track))
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if data.get("content_hash") != content_hash:
+    if data.get("content_hash") != content_hash or (
+            models is not None and data.get("model") not in models):
         return {}
     files = {s: out_dir / name for s, name in data.get("files", {}).items()}
     return {s: p for s, p in files.items() if p.is_file()}

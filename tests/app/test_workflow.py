@@ -99,7 +99,7 @@ def test_tempo_flip_rederives_the_grid(qtbot: QtBot, window: MainWindow, dnb_wav
     assert len(after.beats) == pytest.approx(len(before.beats) / 2, rel=0.1)
 
 
-def test_separation_adds_stems_and_reanalyses_on_the_drum_stem(
+def test_separation_adds_stems_and_reanalyses(
         qtbot: QtBot, make_context, dnb_wav) -> None:
     path, _ = dnb_wav
     context = make_context(**{"separation.model": "classic"})
@@ -112,8 +112,9 @@ def test_separation_adds_stems_and_reanalyses_on_the_drum_stem(
     entry = window.session.track(track_id)
     assert set(entry.stem_files) == {"drums", "bass", "other"}
     assert "classic" in entry.separation
-    qtbot.waitUntil(lambda: window.session.track(track_id).status is TrackStatus.DONE and
-                    "drum stem" in window.session.track(track_id).analysis.backend("drums").name,
+    qtbot.waitUntil(lambda: window.session.track(track_id).status is TrackStatus.DONE,
                     timeout=TIMEOUT_MS)
+    # the offline separator's drum stem is not used for drums (it measured worse than the mix)
+    assert "from the mix" in window.session.track(track_id).analysis.backend("drums").name
     assert window.stems_dock.isVisible()
     window.shutdown()

@@ -260,7 +260,9 @@ def test_analysis_uses_the_separated_drum_stem_and_says_so(tmp_path):
     from core.analysis.pipeline import AnalysisOptions, analyze_file
 
     track = _track(tmp_path / "groove.wav", 3.0)
-    separate_file(track, SeparationOptions(stems=("drums",)), separator=_separator())
+    model, _ = tiny_htdemucs(0)  # the htdemucs code path, with tiny random weights
+    separate_file(track, SeparationOptions(stems=("drums",)),
+                  separator=DemucsSeparator(model, "cpu", "htdemucs"))
     analysis = analyze_file(track)
     drums = analysis.backend("drums")
     assert drums is not None and "groove.drums.flac" in drums.name
