@@ -19,7 +19,14 @@ import shutil
 import stat
 from pathlib import Path
 
-from core.errors import AudioLoadError, FileMissing, InvalidParameter, NotAFile, OutputExists
+from core.errors import (
+    AudioLoadError,
+    FileMissing,
+    InvalidParameter,
+    NotAFile,
+    OutputExists,
+    PathError,
+)
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "unique_path"]
 
@@ -118,6 +125,27 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | bytearray | m
         raise
     _fsync_directory(directory)
     return dest
+
+
+def write_output(path: str | os.PathLike[str], data: bytes | bytearray | memoryview, *,
+                 overwrite: bool, what: str, error: type[PathError]) -> Path:
+    """:func:`atomic_write_bytes` for a user-facing output: OS failures become ``error``
+    (``"<path>: cannot write <what>: <reason>"``), :class:`OutputExists` passes through."""
+    dest = Path(path)
+    try:
+        return atomic_write_bytes(dest, data, overwrite=overwrite)
+    except OutputExists:
+        raise
+    except PermissionError:
+        raise error(dest, f"cannot write {what}: permission denied (choose a folder you can "
+                          "write to)") from None
+    except FileNotFoundError:
+        raise error(dest, f"cannot write {what}: the folder {dest.parent} does not exist"
+                    ) from None
+    except IsADirectoryError:
+        raise error(dest, f"cannot write {what}: the path is a folder") from None
+    except OSError as exc:
+        raise error(dest, f"cannot write {what} ({exc.strerror or exc})") from None
 
 
 def _move_no_clobber(temp: Path, dest: Path) -> None:

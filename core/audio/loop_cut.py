@@ -13,7 +13,7 @@ subtype has at least the source's bit depth (``PCM_24`` holds 8-, 16- and 24-bit
 ``PCM_32`` and ``FLOAT`` 32-bit float sources). Float and lossy sources are decoded to float32
 and rounded to the nearest step of the output subtype (clipped to full scale for PCM).
 
-Files are written atomically (:func:`core.fileutil.atomic_write_bytes`: a temporary file beside
+Files are written atomically (:func:`core.fileutil.write_output`: a temporary file beside
 the destination, then a rename) and never replace an existing file unless ``overwrite``. The
 loop is encoded in memory first (one copy, at the output bit depth), so the destination only
 ever holds a complete file.
@@ -35,7 +35,7 @@ import soundfile as sf
 from core.audio.checks import SignalChecker
 from core.audio.decode import OpenAudio, decode, open_audio
 from core.errors import CorruptAudio, InvalidParameter, OutputExists, PathError
-from core.fileutil import atomic_write_bytes
+from core.fileutil import write_output
 
 __all__ = ["DEFAULT_SUBTYPE", "SUBTYPES", "AudioWriteError", "cut_loop", "cut_loops",
            "loop_frames"]
@@ -204,22 +204,9 @@ def _check_destination(dest: Path, overwrite: bool) -> None:
 
 
 def _write(dest: Path, buffer: io.BytesIO, overwrite: bool) -> Path:
-    """Write ``buffer`` to ``dest`` atomically, turning OS failures into
-    :class:`AudioWriteError`."""
-    try:
-        return atomic_write_bytes(dest, buffer.getbuffer(), overwrite=overwrite)
-    except OutputExists:
-        raise
-    except PermissionError:
-        raise AudioWriteError(dest, "cannot write the loop: permission denied (choose a "
-                                    "folder you can write to)") from None
-    except FileNotFoundError:
-        raise AudioWriteError(dest, f"cannot write the loop: the folder {dest.parent} "
-                                    "does not exist") from None
-    except IsADirectoryError:
-        raise AudioWriteError(dest, "cannot write the loop: the path is a folder") from None
-    except OSError as exc:
-        raise AudioWriteError(dest, f"cannot write the loop ({exc.strerror or exc})") from None
+    """Write ``buffer`` to ``dest`` atomically; OS failures become :class:`AudioWriteError`."""
+    return write_output(dest, buffer.getbuffer(), overwrite=overwrite, what="the loop",
+                        error=AudioWriteError)
 
 
 def cut_loop(source: str | os.PathLike[str], start_s: float, end_s: float,

@@ -30,7 +30,7 @@ from typing import Literal
 import mido
 
 from core.errors import InvalidParameter, OutputExists, PathError
-from core.fileutil import atomic_write_bytes
+from core.fileutil import write_output
 from core.midi.drum_maps import drum_map as resolve_drum_map
 from core.midi.quantize import QuantizedNote
 from core.results import TimeSignature
@@ -150,21 +150,8 @@ def write_drum_midi(path: str | os.PathLike[str], notes: Sequence[QuantizedNote]
     data = drum_midi_bytes(notes, bpm=bpm, bars=bars, beats_per_bar=beats_per_bar,
                            denominator=denominator, drum_map=drum_map, track_name=track_name,
                            note_length=note_length, fixed_length_ticks=fixed_length_ticks)
-    try:
-        return atomic_write_bytes(dest, data, overwrite=overwrite)
-    except OutputExists:
-        raise
-    except PermissionError:
-        raise MidiFileError(dest, "cannot write the MIDI file: permission denied (choose a "
-                                  "folder you can write to)") from None
-    except FileNotFoundError:
-        raise MidiFileError(dest, f"cannot write the MIDI file: the folder {dest.parent} "
-                                  "does not exist") from None
-    except IsADirectoryError:
-        raise MidiFileError(dest, "cannot write the MIDI file: the path is a folder") from None
-    except OSError as exc:
-        raise MidiFileError(
-            dest, f"cannot write the MIDI file ({exc.strerror or exc})") from None
+    return write_output(dest, data, overwrite=overwrite, what="the MIDI file",
+                        error=MidiFileError)
 
 
 def _is_complete(notes: Mapping[str, int]) -> bool:

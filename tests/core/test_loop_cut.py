@@ -245,16 +245,16 @@ def test_cut_loops_is_all_or_nothing(song, tmp_path):
 
 
 def test_cut_loops_removes_what_it_wrote_when_a_write_fails(song, tmp_path, monkeypatch):
-    import core.audio.loop_cut as loop_cut
+    import core.fileutil as fileutil
 
-    real = loop_cut.atomic_write_bytes
+    real = fileutil.atomic_write_bytes
 
     def failing(path, data, *, overwrite=False):
         if Path(path).name.startswith("song.bass"):
             raise OSError(28, "No space left on device")
         return real(path, data, overwrite=overwrite)
 
-    monkeypatch.setattr(loop_cut, "atomic_write_bytes", failing)
+    monkeypatch.setattr(fileutil, "atomic_write_bytes", failing)
     out = tmp_path / "loops"
     with pytest.raises(AudioWriteError, match="No space left"):
         cut_loops(song, 0.5, 1.5, out, track="song")
@@ -262,12 +262,12 @@ def test_cut_loops_removes_what_it_wrote_when_a_write_fails(song, tmp_path, monk
 
 
 def test_permission_denied_names_the_path(tmp_path, monkeypatch):
-    import core.audio.loop_cut as loop_cut
+    import core.fileutil as fileutil
 
     def denied(path, data, *, overwrite=False):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(loop_cut, "atomic_write_bytes", denied)
+    monkeypatch.setattr(fileutil, "atomic_write_bytes", denied)
     source = _write(tmp_path / "s.wav", _ramp(8000, 1, 16), 8000, "PCM_16")
     with pytest.raises(AudioWriteError, match="permission denied") as err:
         cut_loop(source, 0.0, 0.5, tmp_path / "l.wav")

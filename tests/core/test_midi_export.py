@@ -17,6 +17,7 @@ import pretty_midi
 import pytest
 import soundfile as sf
 
+from core import fileutil
 from core.errors import CoreError, InvalidParameter, OutputExists
 from core.midi import export
 from core.midi.export import (
@@ -271,7 +272,7 @@ def test_permission_error_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     def refuse(*_args: object, **_kwargs: object) -> Path:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(export, "atomic_write_bytes", refuse)
+    monkeypatch.setattr(fileutil, "atomic_write_bytes", refuse)  # under write_output
     target = tmp_path / "loop.mid"
     with pytest.raises(MidiFileError, match=r"loop\.mid: cannot write the MIDI file: "
                                             "permission denied"):
