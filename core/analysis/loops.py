@@ -255,6 +255,16 @@ class _TrackContext:
     typical_density: float
     low_reference: float
     boundaries: np.ndarray
+    _similar: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    def similarity(self, i: int, j: int) -> float:
+        """:func:`_bar_similarity` of bars ``i`` and ``j``, computed once per pair (windows
+        overlap, so each pair is asked for by many of them)."""
+        key = (i, j) if i < j else (j, i)
+        value = self._similar.get(key)
+        if value is None:
+            value = self._similar[key] = _bar_similarity(self.features, i, j)
+        return value
 
 
 def _context(features: BarFeatures, analysis: TrackAnalysis, steps: int) -> _TrackContext:
@@ -300,24 +310,24 @@ def _score_window(ctx: _TrackContext, first: int, bars: int) -> LoopCandidate:
     # repetition: each bar against the next one or the one after (two-bar patterns)
     if bars == 1:
         neighbours = [j for j in (first - 1, first + 1) if 0 <= j < f.count]
-        repetition = max((_bar_similarity(f, first, j) for j in neighbours), default=0.0)
+        repetition = max((ctx.similarity(first, j) for j in neighbours), default=0.0)
     else:
         reps = []
         for b in idx[:-1]:
             options = [b + 1] + ([b + 2] if b + 2 <= idx[-1] else [])
-            reps.append(max(_bar_similarity(f, b, j) for j in options))
+            reps.append(max(ctx.similarity(b, j) for j in options))
         repetition = float(np.mean(reps))
     # join: at the loop point the loop's last bar leads into its first bar; it should sound
     # like what leads into that bar in the track (the bar before the window), and the bar
     # after the window should resemble the first bar (the track continues as the loop does)
     last = idx[-1]
     pairs = [(first, last + 1), (first - 1, last)]
-    sims = [_bar_similarity(f, a, b) for a, b in pairs if 0 <= a < f.count and 0 <= b < f.count]
-    continuity = float(np.mean(sims)) if sims else _bar_similarity(f, first, last)
+    sims = [ctx.similarity(a, b) for a, b in pairs if 0 <= a < f.count and 0 <= b < f.count]
+    continuity = float(np.mean(sims)) if sims else ctx.similarity(first, last)
     # what leads into bar 1: the bar before the window, or inside it any bar before a bar like
     # bar 1 (the bar before the window may itself be a fill the loop leaves out)
     leads = [first - 1] if first > 0 else []
-    leads += [b - 1 for b in idx[1:] if _bar_similarity(f, b, first) > _SAME_BAR]
+    leads += [b - 1 for b in idx[1:] if ctx.similarity(b, first) > _SAME_BAR]
     lead_in = max(leads, key=lambda b: _tail_similarity(f, last, b), default=None)
     tail = _tail_similarity(f, last, lead_in) if lead_in is not None else continuity
     join = 0.5 * continuity + 0.5 * tail
@@ -335,7 +345,7 @@ def _score_window(ctx: _TrackContext, first: int, bars: int) -> LoopCandidate:
     else:
         worst, worst_bar = 1.0, 0
         for k, b in enumerate(idx):
-            best = max(0.5 * _bar_similarity(f, b, c)
+            best = max(0.5 * ctx.similarity(b, c)
                        + 0.5 * _jaccard(ctx.patterns[b], ctx.patterns[c])
                        for c in idx if c != b)
             if best < worst:
