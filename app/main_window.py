@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
                          Qt.Orientation.Vertical)
         self._loaded_media: tuple[str, tuple] | None = None
         self._shown_analysis: object = None
+        self._shown_state: dict[str, object] = {}  # busy, loop, stems as last applied
 
         self.actions_ = AppActions(self)
         self.menus = self.actions_.build_menus(self)
@@ -331,10 +332,22 @@ class MainWindow(QMainWindow):
     def _show_selected(self, *_: object) -> None:
         entry = self.session.selected_track()
         self._shown_analysis = None
+        self._shown_state = {}
         self.track_views.clear()
         if entry is None:
             return
         self._on_track_changed(entry.id)
+
+    def _changed(self, key: str, value: object) -> bool:
+        """Whether ``value`` differs from what was last applied for ``key`` (then remember it).
+
+        ``track_changed`` fires on every progress report and every step of a loop drag; only
+        what actually changed is pushed to the views, the transport and the stem mixer (whose
+        strips would otherwise be rebuilt, losing the user's solo, mute and volume)."""
+        if key in self._shown_state and self._shown_state[key] == value:
+            return False
+        self._shown_state[key] = value
+        return True
 
     def _on_track_changed(self, track_id: str) -> None:
         entry = self.session.track(track_id)
@@ -343,18 +356,21 @@ class MainWindow(QMainWindow):
         if entry.analysis is not self._shown_analysis:
             self._shown_analysis = entry.analysis
             self.track_views.set_analysis(entry.analysis)
-        self.track_views.set_busy(entry.analysis is None and entry.status.value in
-                                  ("queued", "analyzing"))
-        model = self.track_views.loop_model
-        if entry.loop is not None and (not model.has_loop or any(
-                abs(a - b) > 1e-3 for a, b in zip(model.loop[:2], entry.loop[:2],
-                                                  strict=True))):
-            model.set_loop(entry.loop[0], entry.loop[1])
-        self.transport.set_loop_region(*(entry.loop[:2] if entry.loop else (None, None)))
+        busy = entry.analysis is None and entry.status.value in ("queued", "analyzing")
+        if self._changed("busy", busy):
+            self.track_views.set_busy(busy)
+        if self._changed("loop", (entry.loop, id(entry.analysis))):
+            model = self.track_views.loop_model
+            if entry.loop is not None and (not model.has_loop or any(
+                    abs(a - b) > 1e-3 for a, b in zip(model.loop[:2], entry.loop[:2],
+                                                      strict=True))):
+                model.set_loop(entry.loop[0], entry.loop[1])
+            self.transport.set_loop_region(*(entry.loop[:2] if entry.loop else (None, None)))
         self._load_playback(entry)
-        self.stem_mixer.set_stems(list(entry.stem_files))
-        if entry.stems:
-            self.stems_dock.show()
+        if self._changed("stems", entry.stems):
+            self.stem_mixer.set_stems(list(entry.stem_files))
+            if entry.stems:
+                self.stems_dock.show()
 
     def _load_playback(self, entry: object) -> None:
         analysis = entry.analysis  # type: ignore[attr-defined]

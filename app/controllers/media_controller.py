@@ -117,9 +117,7 @@ class MediaController(QObject):
     def _ensure(self, entry: TrackEntry, kind: str) -> None:
         store = self._peaks if kind == "peaks" else self._spectrograms
         if entry.id in store or (kind, entry.id) in self._running:
-            if entry.id in store and kind == "peaks":
-                self.peaks_ready.emit(entry.id, store[entry.id])
-            return
+            return  # shown from memory by _refresh when the track is (re)shown
         fn = build_peaks if kind == "peaks" else build_spectrogram
         worker = Worker(fn, entry.path, title=f"{kind.capitalize()} of {entry.name}")
         worker.succeeded.connect(functools.partial(self._on_media, entry.id, kind))
@@ -204,5 +202,8 @@ class MediaController(QObject):
                                    separation=f"{result.backend} — {result.reason}")  # type: ignore[attr-defined]
         self._context.notifier.info(f"Stems ready: {result.backend}")  # type: ignore[attr-defined]
         self.separation_done.emit(track_id)
-        if callable(self._reanalyze):  # analysis now takes the drum stem
+        from core.analysis.pipeline import STEM_MODELS_FOR_DRUMS
+
+        # Analysis takes the drum stem only from these models: re-analyse only then.
+        if callable(self._reanalyze) and result.model in STEM_MODELS_FOR_DRUMS:  # type: ignore[attr-defined]
             self._reanalyze(track_id)
