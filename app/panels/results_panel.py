@@ -215,7 +215,7 @@ class ResultsPanel(QWidget):
         if bpm is None:
             return
         tempo = a.tempo  # type: ignore[attr-defined]
-        runner = next((c for c in tempo.candidates[1:]), None) if tempo else None
+        runner = tempo.candidates[1] if tempo and len(tempo.candidates) > 1 else None
         hint = (f"Runner-up {runner.bpm:.1f} BPM ({runner.confidence:.0%}). "
                 if runner is not None else "")
         self.flip_label.setText(f"{hint}Wrong octave? Flip it and the grid follows.")

@@ -33,7 +33,7 @@ import platformdirs
 
 from core.errors import CoreError, InvalidParameter, OutputExists
 from core.jobs import CancelToken, ProgressCallback, StagedProgress, check_cancel, report
-from core.separation.catalog import DEFAULT_MODEL, OFFLINE_MODEL, model_info
+from core.separation.catalog import DEFAULT_MODEL, MODELS, OFFLINE_MODEL, model_info
 from core.separation.overlap_add import Chunk, OverlapAdd, triangle_window
 
 log = logging.getLogger(__name__)
@@ -316,7 +316,7 @@ def separate_file(path: str | os.PathLike[str], options: SeparationOptions | Non
         model, reason = separator.name, "given"
     else:
         model, reason = choose_model(opts.model)
-    catalog_stems = model_info(model).stems if model in _known() else (
+    catalog_stems = model_info(model).stems if model in MODELS else (
         separator.stems if separator else ())
     wanted = tuple(opts.stems) or tuple(catalog_stems)
     unknown = [s for s in wanted if s not in catalog_stems]
@@ -354,12 +354,6 @@ def separate_file(path: str | os.PathLike[str], options: SeparationOptions | Non
     stages.done()
     return SeparationResult(track, model, sep.backend, sep.device, reason, stems, False,
                             time.perf_counter() - started, info.duration)
-
-
-def _known() -> set[str]:
-    from core.separation.catalog import MODELS
-
-    return set(MODELS)
 
 
 def _run(track: Path, info: object, sep: Separator, finals: dict[str, Path],
