@@ -33,6 +33,7 @@ from app.context import AppContext
 from app.controllers.analysis_controller import AnalysisController
 from app.controllers.media_controller import MediaController
 from app.dialogs.about_dialog import show_about
+from app.latent import create_latent_page
 from app.models.session_model import SessionModel
 from app.notifier import ErrorRecord
 from app.panels.activity_panel import ActivityPanel
@@ -43,6 +44,7 @@ from app.playback.stem_mixer import StemMixerWidget
 from app.playback.transport import TransportController
 from app.playback.transport_bar import TransportBar
 from app.resources import app_icon
+from app.sysex import create_sysex_page
 from app.views.track_views import TrackViews
 from core.audio import AUDIO_EXTENSIONS
 
@@ -130,8 +132,7 @@ class MainWindow(QMainWindow):
     # -- construction -------------------------------------------------------------------------
 
     def _build_workspace(self) -> QTabWidget:
-        """The central tabs: the track (transport + views); SysEx and the latent lab plug in
-        as further tabs when they arrive."""
+        """The central tabs: the track (transport + views), the SysEx browser, the latent lab."""
         tabs = QTabWidget(self)
         tabs.setObjectName("workspace_tabs")
         track_page = QWidget(tabs)
@@ -140,12 +141,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.transport_bar)
         layout.addWidget(self.track_views, 1)
         tabs.addTab(track_page, "Track")
-        for title, text in (("SysEx", "The SysEx preset browser arrives here."),
-                            ("Latent lab", "The latent-space lab arrives here.")):
-            placeholder = QLabel(text, tabs)
-            placeholder.setObjectName("empty_state")
-            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            tabs.addTab(placeholder, title)
+        self.sysex_page = create_sysex_page(self.context, tabs)
+        tabs.addTab(self.sysex_page, "SysEx")
+        self.latent_page = create_latent_page(self.context, tabs)
+        tabs.addTab(self.latent_page, "Latent lab")
         return tabs
 
     def _dock(self, title: str, name: str, widget: QWidget,
