@@ -60,6 +60,7 @@ def preload_engines() -> None:
     for name in ("torch", "scipy.signal", "core.analysis.pipeline",
                  "core.analysis.drum_model.inference", "core.analysis.loops",
                  "core.separation.pipeline", "core.separation.classic_adapter",
+                 "core.separation.classic", "core.separation.weights", "sounddevice",
                  "core.audio.peaks", "core.analysis.spectrogram"):
         with contextlib.suppress(ImportError):  # a missing part only disables its feature
             importlib.import_module(name)

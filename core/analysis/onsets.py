@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import librosa
 import numpy as np
 from scipy.ndimage import maximum_filter1d, median_filter
+
+from core.analysis.mel import mel_filterbank, mel_frequencies
 
 ONSET_SAMPLE_RATE = 22050
 """Sample rate (Hz) the onset envelope is computed at."""
@@ -129,8 +130,7 @@ class _Framer:
 
 
 def _mel_filters() -> np.ndarray:
-    return librosa.filters.mel(sr=ONSET_SAMPLE_RATE, n_fft=ONSET_N_FFT, n_mels=_N_MELS,
-                               fmin=27.5, fmax=11000.0)
+    return mel_filterbank(ONSET_SAMPLE_RATE, ONSET_N_FFT, _N_MELS, 27.5, 11000.0, norm="slaney")
 
 
 class OnsetEnvelopeBuilder:
@@ -236,7 +236,7 @@ class OnsetFeatureBuilder:
     def __init__(self) -> None:
         self._framer = _Framer()
         mel = _mel_filters()
-        centres = librosa.mel_frequencies(_N_MELS + 2, fmin=27.5, fmax=11000.0)[1:-1]
+        centres = mel_frequencies(_N_MELS + 2, 27.5, 11000.0)[1:-1]
         freqs = np.fft.rfftfreq(ONSET_N_FFT, 1.0 / ONSET_SAMPLE_RATE)
         self._mel = mel
         self._low_bins = np.flatnonzero((freqs >= _LOW_MIN_HZ) & (freqs < LOW_BAND_HZ))

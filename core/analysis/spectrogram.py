@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 import scipy.fft
 
+from core.analysis.mel import mel_frequencies
 from core.audio.io import blocks, probe
 from core.errors import InvalidParameter
 from core.jobs import CancelToken, ProgressCallback, check_cancel, report
@@ -102,21 +103,12 @@ class SpectrogramImage:
         return high - self.top_db, float(high)
 
 
-def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
-    """HTK mel scale."""
-    return 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=np.float64) / 700.0)
-
-
-def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
-    return 700.0 * (10.0 ** (np.asarray(mel, dtype=np.float64) / 2595.0) - 1.0)
-
-
 def band_centres(scale: Scale, bins: int, f_min: float, f_max: float) -> np.ndarray:
     """``bins`` centre frequencies in Hz from ``f_min`` to ``f_max`` (inclusive), spaced
     logarithmically (``"log"``) or evenly in mel (``"mel"``)."""
     if scale == "log":
         return np.geomspace(f_min, f_max, bins)
-    return _mel_to_hz(np.linspace(_hz_to_mel(f_min), _hz_to_mel(f_max), bins))
+    return mel_frequencies(bins, f_min, f_max, htk=True)
 
 
 def band_weights(centres_hz: np.ndarray, sample_rate: int, window: int = WINDOW) -> np.ndarray:

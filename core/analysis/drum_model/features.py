@@ -22,6 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 
+from core.analysis.mel import mel_filterbank as _mel_filterbank
+from core.analysis.mel import mel_frequencies
+
 FEATURE_SAMPLE_RATE = 44100
 """Sample rate (Hz) the features are computed at."""
 HOP = 441
@@ -63,36 +66,14 @@ SILENCE_VALUE = (FLOOR_DB - OFFSET_DB) / SCALE_DB
 """Feature value of every band in digital silence (also the model's edge padding)."""
 
 
-def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
-    """Slaney mel scale: linear below 1 kHz (3 mel per 200 Hz), logarithmic above."""
-    hz = np.asarray(hz, dtype=np.float64)
-    log_part = 15.0 + np.log(np.maximum(hz, 1e-9) / 1000.0) / (np.log(6.4) / 27.0)
-    return np.where(hz >= 1000.0, log_part, 3.0 * hz / 200.0)
-
-
-def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
-    mel = np.asarray(mel, dtype=np.float64)
-    return np.where(mel >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0)),
-                    200.0 * mel / 3.0)
-
-
 def _band_edges() -> np.ndarray:
     """``N_BANDS + 2`` frequencies (Hz), equally spaced in mel from F_MIN to F_MAX."""
-    return _mel_to_hz(np.linspace(_hz_to_mel(F_MIN), _hz_to_mel(F_MAX), N_BANDS + 2))
+    return mel_frequencies(N_BANDS + 2, F_MIN, F_MAX)
 
 
 def mel_filterbank() -> np.ndarray:
-    """Mel filterbank ``[N_BANDS, N_FFT // 2 + 1]`` (float32, unit-peak triangles).
-
-    Same as ``librosa.filters.mel(norm=None, htk=False)`` with these parameters (tested), built
-    here because librosa's first call costs about a second of JIT compilation.
-    """
-    edges = _band_edges()
-    fft_hz = np.arange(N_FFT // 2 + 1) * FEATURE_SAMPLE_RATE / N_FFT
-    lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    rising = (fft_hz[None, :] - lower) / (centre - lower)
-    falling = (upper - fft_hz[None, :]) / (upper - centre)
-    return np.maximum(0.0, np.minimum(rising, falling)).astype(np.float32)
+    """Mel filterbank ``[N_BANDS, N_FFT // 2 + 1]`` (float32, unit-peak triangles)."""
+    return _mel_filterbank(FEATURE_SAMPLE_RATE, N_FFT, N_BANDS, F_MIN, F_MAX)
 
 
 def band_frequencies() -> np.ndarray:
