@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # import the project, and never shadow the stdlib from benchmarks/
 
@@ -33,10 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--diagnose", type=float, default=0.0, metavar="MS",
+                        help="print every thread's stack around heartbeats later than MS")
     args = parser.parse_args(argv)
     if not any(os.environ.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    import numpy as np
     from PySide6.QtCore import QElapsedTimer, QTimer
 
     from app.bootstrap import create_application, preload_engines
@@ -48,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_application(["breakroom-ui-bench"])
     preload_engines()  # as the app does before its window shows
+    preloaded = set(sys.modules)
     scratch = Path(tempfile.mkdtemp(prefix="breakroom-ui-"))
     os.environ["XDG_DATA_HOME"] = str(scratch / "data")  # stems go to a scratch folder
     track = write_music(scratch / "five.wav", args.minutes, bpm=174.0)
@@ -63,9 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     clock.start()
     last = [clock.nsecsElapsed()]
 
+    sampler = StackSampler() if args.diagnose > 0 else None
+
     def beat() -> None:
         now = clock.nsecsElapsed()
         late.append(max(0.0, (now - last[0]) / 1e6 - HEARTBEAT_MS))
+        if sampler is not None and late[-1] > args.diagnose:
+            sampler.report(late[-1], (now - last[0]) / 1e9)
         last[0] = now
 
     heartbeat = QTimer()
@@ -89,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(0.001)
     jobs_s = time.perf_counter() - started
     heartbeat.stop()
+    if sampler is not None:
+        sampler.stop()
+        late_imports = sorted(set(sys.modules) - preloaded)
+        print(f"-- {len(late_imports)} modules imported after preload: "
+              + " ".join(late_imports), file=sys.stderr)
     ok = finished()
     window.shutdown()
     context.close()
@@ -102,6 +115,57 @@ def main(argv: list[str] | None = None) -> int:
     print(f"SUMMARY heartbeat_late_ms_max={worst:.3f} heartbeat_late_ms_p99={p99:.3f} "
           f"heartbeats={len(values)} jobs_s={jobs_s:.3f}")
     return 0 if ok else 1
+
+
+class StackSampler:
+    """Samples every thread's innermost frames every millisecond (for ``--diagnose``).
+
+    When a heartbeat is late, :meth:`report` prints the samples taken during the stall: a gap
+    in the samples means some thread held the GIL inside C code; otherwise the UI thread's
+    frames show what it was busy with.
+    """
+
+    def __init__(self, period_s: float = 0.001, keep: int = 4000) -> None:
+        import collections
+        import threading
+
+        self._samples: collections.deque = collections.deque(maxlen=keep)
+        self._stop = threading.Event()
+        self._period = period_s
+        self._thread = threading.Thread(target=self._run, name="stack-sampler", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import threading
+        import traceback
+
+        me = threading.get_ident()
+        names = {}
+        while not self._stop.wait(self._period):
+            names.update({t.ident: t.name for t in threading.enumerate()})
+            frames = {names.get(ident, str(ident)): [
+                fr for fr in traceback.extract_stack(frame, limit=30)
+                if not fr.filename.startswith("<frozen")][-4:]
+                for ident, frame in sys._current_frames().items() if ident != me}
+            self._samples.append((time.perf_counter(), frames))
+
+    def report(self, late_ms: float, window_s: float) -> None:
+        now = time.perf_counter()
+        samples = list(self._samples)
+        first = next((i for i, (t, _) in enumerate(samples) if t >= now - window_s),
+                     len(samples))
+        recent = samples[max(0, first - 1):]
+        gaps = np.diff([t for t, _ in recent]) * 1000 if len(recent) > 1 else np.zeros(1)
+        print(f"-- heartbeat late {late_ms:.0f} ms: {len(recent)} samples, "
+              f"largest sample gap {gaps.max():.0f} ms", file=sys.stderr)
+        for t, frames in recent[:: max(1, len(recent) // 6)]:
+            for name, stack in frames.items():
+                where = " <- ".join(f"{Path(fr.filename).name}:{fr.lineno} {fr.name}"
+                                    for fr in reversed(stack))
+                print(f"   {1000 * (t - now):7.1f} ms {name}: {where}", file=sys.stderr)
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 if __name__ == "__main__":

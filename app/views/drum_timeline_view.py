@@ -3,10 +3,10 @@
 A view over the drum hits of a :class:`~core.results.TrackAnalysis`: lanes in
 :data:`core.vocabulary.DRUM_INSTRUMENTS` order (only instruments with hits), each hit a small
 block whose fill goes from dark to bright with velocity (1–127) and whose outline is as opaque
-as the detection is confident. All hits live in one ``ScatterPlotItem`` (pyqtgraph draws only
-those in view); hovering and clicking find the hit under the pointer with a binary search in
-that lane, so thousands of hits cost nothing extra. Hovering shows a tooltip, clicking a hit
-emits :attr:`DrumTimelineView.hitClicked`.
+as the detection is confident. All hits live in one :class:`HitBlocks` item that draws only
+those in view, in a handful of batched calls per repaint; hovering and clicking find the hit
+under the pointer with a binary search in that lane, so thousands of hits cost nothing extra.
+Hovering shows a tooltip, clicking a hit emits :attr:`DrumTimelineView.hitClicked`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.views.base import BeatGrid, TimeView, format_time
 from app.views.loop_region import LoopRegionModel
+from app.views.rect_batch import draw_rects
 from app.views.style import HIT_HIGH, HIT_LOW, HIT_OUTLINE, LANE_SHADE
 from app.views.time_axis import TimeAxis
 from core.results import DrumHit
@@ -78,15 +79,14 @@ for _k in range(CONFIDENCE_LEVELS):
     _PENS.append(_pen)
 
 
-def velocity_brush(velocity: int) -> QBrush:
-    """Fill of a hit at MIDI ``velocity`` 1–127 (quantised to 16 shades)."""
-    level = round((min(max(velocity, 1), 127) - 1) / 126 * (VELOCITY_LEVELS - 1))
-    return _BRUSHES[level]
+def velocity_level(velocity: int) -> int:
+    """Shade index (0–15) of a hit at MIDI ``velocity`` 1–127."""
+    return round((min(max(velocity, 1), 127) - 1) / 126 * (VELOCITY_LEVELS - 1))
 
 
-def confidence_pen(confidence: float) -> pg.QtGui.QPen:
-    """Outline of a hit with detection ``confidence`` 0–1 (5 opacities)."""
-    return _PENS[round(min(max(confidence, 0.0), 1.0) * (CONFIDENCE_LEVELS - 1))]
+def confidence_level(confidence: float) -> int:
+    """Outline-opacity index (0–4) of a hit with detection ``confidence`` 0–1."""
+    return round(min(max(confidence, 0.0), 1.0) * (CONFIDENCE_LEVELS - 1))
 
 
 class _LaneBands(pg.GraphicsObject):
@@ -113,13 +113,80 @@ class _LaneBands(pg.GraphicsObject):
             painter.drawRect(QRectF(0.0, lane - 0.5, self.duration, 1.0))
 
 
-class HitScatter(pg.ScatterPlotItem):
-    """The hit blocks; hover and click resolve the hit under the pointer through its view."""
+class HitBlocks(pg.GraphicsObject):
+    """The hit blocks, drawn in screen pixels: fills grouped by velocity shade, outlines by
+    confidence opacity, one ``drawRects`` call per group over the hits in view only.
+
+    Hover and click resolve the hit under the pointer through the view.
+    """
 
     def __init__(self, view: DrumTimelineView) -> None:
-        super().__init__(pxMode=True, size=BLOCK_SIZE_PX, symbol=_block_symbol(),
-                         hoverable=False, tip=None)
+        super().__init__()
         self._view = view
+        self.outlines = True
+        self.set_data(np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
+
+    def set_data(self, times: np.ndarray, lanes: np.ndarray, shades: np.ndarray,
+                 opacities: np.ndarray, lane_count: int) -> None:
+        """Hits at ``times`` (s) in ``lanes``, with velocity shade and confidence opacity
+        levels (indices into the brushes and pens)."""
+        self.prepareGeometryChange()
+        order = np.argsort(times, kind="stable")
+        times, lanes = np.asarray(times, np.float64)[order], np.asarray(lanes, np.float64)[order]
+        self._count = len(times)
+        self._lane_count = lane_count
+        self._end = float(times[-1]) if len(times) else 0.0
+        self._fills = self._groups(times, lanes, np.asarray(shades)[order], len(_BRUSHES))
+        self._outlines = self._groups(times, lanes, np.asarray(opacities)[order], len(_PENS))
+        self.update()
+
+    @staticmethod
+    def _groups(times: np.ndarray, lanes: np.ndarray, levels: np.ndarray,
+                count: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """``(level, times, lanes)`` per level present, each sorted by time."""
+        return [(level, times[levels == level], lanes[levels == level])
+                for level in range(count) if np.any(levels == level)]
+
+    def __len__(self) -> int:
+        return self._count
+
+    def boundingRect(self) -> QRectF:
+        """The whole track over all lanes (blocks are a few pixels beyond; events resolve hits
+        through the view)."""
+        return QRectF(0.0, -0.5, max(self._end, 1e-3), float(max(self._lane_count, 1)))
+
+    def paint(self, painter: QPainter, *_args: object) -> None:
+        """Draw the blocks of the hits in view at their pixel size."""
+        view_box = self.getViewBox()
+        if not self._count or view_box is None:
+            return
+        (start, end), _ = view_box.viewRange()
+        transform = painter.transform()
+        scale_x, scale_y = transform.m11(), transform.m22()
+        offset_x, offset_y = transform.m31(), transform.m32()
+        margin = BLOCK_SIZE_PX / max(abs(scale_x), 1e-9)
+        width, height = BLOCK_SIZE_PX / 2, BLOCK_SIZE_PX
+
+        def rects(times: np.ndarray, lanes: np.ndarray) -> np.ndarray:
+            lo, hi = np.searchsorted(times, (start - margin, end + margin))
+            out = np.empty((hi - lo, 4))
+            out[:, 0] = times[lo:hi] * scale_x + offset_x - width / 2
+            out[:, 1] = lanes[lo:hi] * scale_y + offset_y - height / 2
+            out[:, 2], out[:, 3] = width, height
+            return out
+
+        painter.save()
+        painter.resetTransform()
+        painter.setPen(Qt.PenStyle.NoPen)
+        for level, times, lanes in self._fills:
+            painter.setBrush(_BRUSHES[level])
+            draw_rects(painter, rects(times, lanes))
+        if self.outlines:
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for level, times, lanes in self._outlines:
+                painter.setPen(_PENS[level])
+                draw_rects(painter, rects(times, lanes))
+        painter.restore()
 
     def hoverEvent(self, ev: HoverEvent) -> None:
         """Tooltip and highlight for the hit under the pointer."""
@@ -163,15 +230,9 @@ class DrumTimelineView(TimeView):
         self.view_box.invertY(True)
         self.bands = _LaneBands()
         self.plot.addItem(self.bands, ignoreBounds=True)
-        self.scatter = HitScatter(self)
-        self.scatter.setZValue(2)  # hits above the loop
-        self.plot.addItem(self.scatter, ignoreBounds=True)
-        # The same hits without outlines, shown instead when they crowd (zoomed out, the
-        # outlines would merge into a white bar and hide the velocities).
-        self.dense_scatter = HitScatter(self)
-        self.dense_scatter.setZValue(2)
-        self.dense_scatter.hide()
-        self.plot.addItem(self.dense_scatter, ignoreBounds=True)
+        self.blocks = HitBlocks(self)
+        self.blocks.setZValue(2)  # hits above the loop
+        self.plot.addItem(self.blocks, ignoreBounds=True)
         self.highlight = pg.ScatterPlotItem(pxMode=True, size=BLOCK_SIZE_PX + 6,
                                             symbol=_block_symbol(), brush=pg.mkBrush(None),
                                             pen=pg.mkPen("#ffffff", width=2))
@@ -203,7 +264,7 @@ class DrumTimelineView(TimeView):
 
     def hit_count(self) -> int:
         """Number of hit blocks drawn."""
-        return len(self.scatter.data)
+        return len(self.blocks)
 
     def set_hits(self, hits: Sequence[DrumHit]) -> None:
         """Show ``hits`` (lanes for the instruments present, in vocabulary order)."""
@@ -222,16 +283,11 @@ class DrumTimelineView(TimeView):
             self._lane_times.append(times[mask])
             self._lane_hits.append(index[mask])
         self.set_hovered(None)
-        if self._hits:
-            ordered = [self._hits[i] for i in order]
-            brushes = [velocity_brush(h.velocity) for h in ordered]
-            self.scatter.setData(x=times, y=lanes.astype(np.float64), brush=brushes,
-                                 pen=[confidence_pen(h.confidence) for h in ordered])
-            self.dense_scatter.setData(x=times, y=lanes.astype(np.float64), brush=brushes,
-                                       pen=pg.mkPen(None))
-        else:
-            self.scatter.clear()
-            self.dense_scatter.clear()
+        self.blocks.set_data(
+            times, lanes,
+            np.array([velocity_level(self._hits[i].velocity) for i in order], dtype=np.int64),
+            np.array([confidence_level(self._hits[i].confidence) for i in order], dtype=np.int64),
+            len(self._lanes))
         count = max(len(self._lanes), 1)
         self.left_axis.setTicks([[(float(i), lane_label(name))
                                   for i, name in enumerate(self._lanes)], []])
@@ -300,14 +356,14 @@ class DrumTimelineView(TimeView):
             if count * DENSE_SPACING_PX > pixels:
                 crowded = True
                 break
-        if crowded != self.dense_scatter.isVisible():
-            self.dense_scatter.setVisible(crowded)
-            self.scatter.setVisible(not crowded)
+        if crowded == self.blocks.outlines:  # zoomed out, outlines would merge into a bar
+            self.blocks.outlines = not crowded
+            self.blocks.update()
 
     @property
     def crowded(self) -> bool:
         """Whether hits are drawn without outlines because they crowd."""
-        return self.dense_scatter.isVisible()
+        return not self.blocks.outlines
 
     def _on_duration(self, seconds: float) -> None:
         self.bands.set_lanes(len(self._lanes), seconds)

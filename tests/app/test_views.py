@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent, QWheelEvent
+from PySide6.QtGui import QColor, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.views import LoopRegionModel, TimeAxis, TrackViews
 from app.views.base import TimeView, format_time
 from app.views.drum_timeline_view import hit_tooltip
+from app.views.style import HIT_HIGH, HIT_LOW
 from app.views.time_axis import MIN_SPAN_S
 from app.views.track_views import BUSY_TEXT, EMPTY_TEXT, NO_HITS_TEXT
 from benchmarks.generated_audio import write_music
@@ -415,10 +416,10 @@ def test_crowded_hits_drop_their_outlines(views: TrackViews, music_wav: Path) ->
     hats = tuple(DrumHit(0.05 * k, "hihat_closed", 64, 0.9) for k in range(400))
     views.set_analysis(make_analysis(music_wav, hits=hats))
     assert views.drums.crowded  # 400 hits on ~1000 px
-    assert views.drums.dense_scatter.isVisible() and not views.drums.scatter.isVisible()
+    assert views.drums.crowded and not views.drums.blocks.outlines
     views.time_axis.set_range(5.0, 7.0)
     assert not views.drums.crowded
-    assert views.drums.scatter.isVisible()
+    assert views.drums.blocks.outlines and not views.drums.crowded
 
 
 def test_clicking_the_waveform_seeks(loaded: TrackViews, qtbot: QtBot) -> None:
@@ -462,3 +463,23 @@ def test_clear_empties_everything(loaded: TrackViews) -> None:
     assert views.loop_model.loop is None and not views.drums.loop_item.isVisible()
     assert not views.waveform.playhead.isVisible()
     assert views.loop_label.text() == "" and views.range_label.text() == ""
+
+
+def test_hit_blocks_are_drawn_shaded_by_velocity(views: TrackViews, music_wav: Path) -> None:
+    loud, soft = DrumHit(1.0, "kick", 127, 1.0), DrumHit(3.0, "kick", 1, 1.0)
+    views.set_analysis(make_analysis(music_wav, hits=(loud, soft)))
+    views.time_axis.set_range(0.0, 4.0)
+    QApplication.processEvents()
+    image = views.drums.grab().toImage()
+    ratio = image.devicePixelRatio()
+
+    def colour_at(hit: DrumHit) -> QColor:
+        pos = views.drums.hit_widget_pos(hit)
+        return image.pixelColor(round(pos.x() * ratio), round(pos.y() * ratio))
+
+    assert colour_at(loud).name() == HIT_HIGH.name()
+    assert colour_at(soft).name() == HIT_LOW.name()
+    # Between the blocks the lane background shows, not a hit colour.
+    gap = views.drums.hit_widget_pos(loud) + QPoint(40, 0)
+    background = image.pixelColor(round(gap.x() * ratio), round(gap.y() * ratio)).name()
+    assert background not in (HIT_HIGH.name(), HIT_LOW.name())
