@@ -29,8 +29,12 @@ of an unexpected exception is kept in :attr:`Worker.traceback_text` for the noti
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
+import os
+import sys
+import threading
 import time
 import traceback
 import weakref
@@ -73,8 +77,31 @@ class _WorkerThread(QThread):
         self._body = body
 
     def run(self) -> None:  # Qt override: runs on the new thread
-        """Run the worker's body on this thread."""
+        """Run the worker's body on this thread, below the UI thread's priority."""
+        lower_thread_priority()
         self._body()
+
+
+BACKGROUND_NICENESS = 5
+"""How much lower than the UI thread a worker thread runs (Linux ``nice`` steps)."""
+
+
+def lower_thread_priority() -> None:
+    """Lower the calling thread's scheduling priority, so the UI thread gets a core first
+    when every core is busy.
+
+    On Linux the nice value is per thread (``setpriority`` on its thread id); elsewhere Qt's
+    thread priority is used. Failure only means the worker keeps the normal priority.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            tid = threading.get_native_id()
+            current = os.getpriority(os.PRIO_PROCESS, tid)
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, current + BACKGROUND_NICENESS))
+        return
+    thread = QThread.currentThread()
+    if thread is not None:
+        thread.setPriority(QThread.Priority.LowPriority)
 
 
 class _ProgressThrottle:
