@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import sys
 import threading
 import time
 
@@ -11,7 +13,13 @@ from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
 from app.workers.runner import WorkerRunner
-from app.workers.worker import PROGRESS_INTERVAL_S, Worker, WorkerState, running_workers
+from app.workers.worker import (
+    BACKGROUND_NICENESS,
+    PROGRESS_INTERVAL_S,
+    Worker,
+    WorkerState,
+    running_workers,
+)
 from core.errors import CorruptAudio
 from core.jobs import CancelToken, ProgressCallback, check_cancel, report
 
@@ -183,3 +191,17 @@ def test_runner_shutdown_reports_a_thread_that_will_not_stop(qtbot: QtBot) -> No
     assert runner.shutdown(timeout_ms=50) is False
     release.set()
     assert worker.wait(5000)
+
+
+def own_niceness(*, progress: ProgressCallback | None = None,
+                 cancel: CancelToken | None = None) -> int:
+    """The scheduling nice value of the thread running this job."""
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_worker_threads_run_below_the_ui_thread(qtbot: QtBot) -> None:
+    worker = Worker(own_niceness, title="nice")
+    run_to_end(qtbot, worker)
+    ui_niceness = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert worker.result == min(19, ui_niceness + BACKGROUND_NICENESS)
