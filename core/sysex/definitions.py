@@ -13,8 +13,8 @@ Offsets count from the message's ``F0``. A message is this synth's when its manu
 matches (as in sysex-toolkit); ``message_length`` (our addition) also requires a length.
 The checksum, when ``checksum_offset`` is given, is sysex-toolkit's: ``(128 - sum mod 128) mod
 128`` over every byte after ``F0`` except the checksum and ``F7``. ``uint16`` values are read
-big-endian over two 8-bit bytes, as sysex-toolkit does. Breakroom does not import sysex-toolkit (its release does not
-import); it reads the same files.
+big-endian over two 8-bit bytes, as sysex-toolkit does. Breakroom does not import
+sysex-toolkit (its release does not import); it reads the same files.
 """
 
 from __future__ import annotations

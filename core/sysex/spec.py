@@ -17,7 +17,7 @@ low 7 bits; sysex-toolkit's ``uint16`` uses 8-bit digits).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from core.errors import SysExError

@@ -51,7 +51,7 @@ class DW8000Decoder(FormatDecoder):
             preset = self._presets[self._waiting]
             self._presets[self._waiting] = replace(
                 preset, slot=slot_label(program), program=program,
-                messages=preset.messages + (index,))
+                messages=(*preset.messages, index))
             self._waiting = None
             return Claim("Korg DW-8000 write request", channel)
         names = {WRITE: "write request", SAVE_REQUEST: "data save request"}

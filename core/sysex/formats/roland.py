@@ -123,7 +123,7 @@ class JPDecoder(FormatDecoder):
             n = bb * 64 + (cc >> 1)
             region = self._patches.setdefault(n, _Region(PATCH_LEN))
             offset = ((cc & 1) << 7) | dd
-        elif aa in (0x01, 0x03) and (aa == 0x03 and bb < 64 or aa == 0x01 and bb == 0):
+        elif aa in (0x01, 0x03) and ((aa == 0x03 and bb < 64) or (aa == 0x01 and bb == 0)):
             area_key = cc if cc in _PERF_AREAS else cc - 1 if cc - 1 in (0x40, 0x42) else None
             if area_key is not None:
                 region = self._perfs.setdefault(bb if aa == 0x03 else -1, _Region(PERF_LEN))

@@ -80,7 +80,7 @@ class VirusDecoder(FormatDecoder):
             length = len(m)
             recovered = "closing F7 missing; recovered"
         allowed = (C_LENGTH, TI_LENGTH) if cmd == SINGLE else (C_LENGTH,)
-        if length not in allowed or not message.complete and not recovered:
+        if length not in allowed or (not message.complete and not recovered):
             expect = " or ".join(str(a) for a in allowed)
             note = (f"Virus {what} dump at offset {message.offset} has {len(message.data)} bytes "
                     f"(expected {expect}; {message.status}): skipped")
@@ -104,7 +104,8 @@ class VirusDecoder(FormatDecoder):
                         source=self.source, messages=(index,), warnings=warnings)
         if cmd == SINGLE:
             preset = replace(preset, warnings=preset.warnings + range_warnings(preset))
-        group = f"Virus bank {slot_label(bank, 0)[0]}" if bank else "Virus edit buffer / arrangement"
+        group = (f"Virus bank {slot_label(bank, 0)[0]}" if bank
+                 else "Virus edit buffer / arrangement")
         self._groups.setdefault(group, []).append(preset)
         note = f"Virus {what} at offset {message.offset}: {recovered}" if recovered else ""
         return Claim(kind, device, checksum, note)
