@@ -19,6 +19,7 @@ from core.cli import (
     loop2midi_command,
     models_command,
     separate_command,
+    sysex_command,
 )
 from core.cli.context import CliContext, UsageError
 from core.config import load_config
@@ -26,7 +27,7 @@ from core.errors import ConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _COMMANDS = (analyze_command, info_command, loop2midi_command, separate_command,
-             models_command)
+             models_command, sysex_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

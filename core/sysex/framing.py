@@ -72,6 +72,7 @@ def scan_messages(data: bytes, *, max_messages: int = MAX_MESSAGES) -> ScanResul
     notes: list[str] = []
     junk = 0
     realtime_dropped = 0
+    cut: list[str] = []
     pos = 0
     n = len(data)
     while pos < n:
@@ -107,7 +108,7 @@ def scan_messages(data: bytes, *, max_messages: int = MAX_MESSAGES) -> ScanResul
             status = "truncated" if byte == 0xF0 else "interrupted"
             end = at
             if status == "interrupted":
-                notes.append(f"message at offset {start} cut by byte 0x{byte:02X} at offset {at}")
+                cut.append(f"message at offset {start} cut by byte 0x{byte:02X} at offset {at}")
             break
         body = b"".join(chunks)
         framed = b"\xf0" + body + (b"\xf7" if status == "complete" else b"")
@@ -118,6 +119,11 @@ def scan_messages(data: bytes, *, max_messages: int = MAX_MESSAGES) -> ScanResul
         elif status == "unterminated":
             notes.append(f"last message at offset {start} ({len(framed)} bytes) has no closing F7")
         pos = end
+    if cut:
+        more = f" (and {len(cut) - 3} more messages cut the same way)" if len(cut) > 3 else ""
+        notes.extend(cut[:3])
+        if more:
+            notes.append(more.strip(" ()"))
     if junk:
         notes.insert(0, f"skipped {junk} bytes outside SysEx messages")
     if realtime_dropped:

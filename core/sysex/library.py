@@ -1,0 +1,260 @@
+"""The preset library: an SQLite file of imported presets, deduplicated by sound.
+
+A preset is stored once per fingerprint (:func:`core.sysex.model.fingerprint`: the sound data
+without name, slot and categories); every file it was seen in is kept as an occurrence.
+Favourites and tags are per preset; the Virus' two categories become tags on import.
+
+The database lives in ``platformdirs.user_data_dir("breakroom")/sysex-library.sqlite3`` unless
+a path is given. Each thread gets its own connection, so an import may run in a worker while
+the window reads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from core.errors import SysExError
+from core.jobs import CancelToken, ProgressCallback, check_cancel, report
+from core.sysex.decode import SUFFIXES, decode_file
+from core.sysex.definitions import Definition
+from core.sysex.model import DumpResult, Preset
+from core.sysex.search import parse_query
+from core.sysex.spec import SynthTable
+from core.sysex.tables import shipped_tables
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS presets (
+    id INTEGER PRIMARY KEY, fingerprint TEXT UNIQUE NOT NULL, table_id TEXT NOT NULL,
+    synth TEXT NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL,
+    favourite INTEGER NOT NULL DEFAULT 0, added REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS occurrences (
+    preset_id INTEGER NOT NULL REFERENCES presets(id) ON DELETE CASCADE,
+    path TEXT NOT NULL, slot TEXT NOT NULL, name TEXT NOT NULL,
+    PRIMARY KEY (preset_id, path, slot));
+CREATE TABLE IF NOT EXISTS tags (
+    preset_id INTEGER NOT NULL REFERENCES presets(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL, PRIMARY KEY (preset_id, tag));
+CREATE INDEX IF NOT EXISTS tags_by_tag ON tags(tag);
+"""
+
+
+def default_library_path() -> Path:
+    """``<user data dir>/breakroom/sysex-library.sqlite3``."""
+    return Path(platformdirs.user_data_dir("breakroom")) / "sysex-library.sqlite3"
+
+
+@dataclass(frozen=True)
+class LibraryPreset:
+    """One stored preset with its favourite flag, tags and where it was seen first."""
+
+    id: int
+    fingerprint: str
+    table: SynthTable
+    synth: str
+    name: str
+    data: bytes
+    favourite: bool
+    tags: tuple[str, ...]
+    source: str
+    slot: str
+
+    def to_preset(self) -> Preset:
+        """The stored sound as a :class:`Preset` (for the parameter view, export, send)."""
+        return Preset(table=self.table, data=self.data, slot=self.slot, source=self.source)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: files read, presets added, duplicates, failures with reasons."""
+
+    files: int
+    added: int
+    duplicates: int
+    failed: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def summary(self) -> str:
+        """One line for people."""
+        text = (f"{self.files} files: {self.added} presets added, {self.duplicates} already in "
+                "the library")
+        return text + (f", {len(self.failed)} files failed" if self.failed else "")
+
+
+class Library:
+    """The SQLite preset library at ``path`` (created on first use)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_library_path()
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=10)
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript(_SCHEMA)
+            except (OSError, sqlite3.Error) as exc:
+                raise SysExError(f"{self.path}: cannot open the preset library ({exc})") from None
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def add_presets(self, presets: Iterable[Preset], *, source: str = "") -> tuple[int, int]:
+        """Store presets (one transaction); returns ``(added, duplicates)``."""
+        db = self._db()
+        added = duplicates = 0
+        now = time.time()
+        try:
+            with db:
+                for preset in presets:
+                    fp = preset.fingerprint
+                    cur = db.execute(
+                        "INSERT OR IGNORE INTO presets (fingerprint, table_id, synth, name, data,"
+                        " added) VALUES (?, ?, ?, ?, ?, ?)",
+                        (fp, preset.table.id, preset.synth, preset.display_name,
+                         bytes(preset.data), now))
+                    if cur.rowcount:
+                        added += 1
+                        preset_id = cur.lastrowid
+                        db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)",
+                                       [(preset_id, c.lower()) for c in preset.categories])
+                    else:
+                        duplicates += 1
+                        preset_id = db.execute("SELECT id FROM presets WHERE fingerprint = ?",
+                                               (fp,)).fetchone()[0]
+                    db.execute("INSERT OR IGNORE INTO occurrences VALUES (?, ?, ?, ?)",
+                               (preset_id, source or preset.source, preset.slot,
+                                preset.display_name))
+        except sqlite3.Error as exc:
+            raise SysExError(f"{self.path}: cannot store presets ({exc})") from None
+        return added, duplicates
+
+    def import_result(self, result: DumpResult) -> tuple[int, int]:
+        """Store every preset of a decoded dump; returns ``(added, duplicates)``."""
+        return self.add_presets(result.presets, source=result.source)
+
+    def import_paths(self, paths: Sequence[str | Path], *,
+                     definitions: Sequence[Definition] = (),
+                     progress: ProgressCallback | None = None,
+                     cancel: CancelToken | None = None) -> ImportReport:
+        """Decode and store files and folders (searched recursively for SysEx suffixes).
+
+        A file that cannot be read is reported in ``failed`` and the import goes on.
+        Raises :class:`core.errors.Cancelled` when cancelled (what was stored stays).
+        """
+        report(progress, 0.0, "scan")
+        files = collect_files(paths)
+        added = duplicates = 0
+        failed: list[tuple[str, str]] = []
+        for i, path in enumerate(files):
+            check_cancel(cancel)
+            report(progress, i / max(1, len(files)), f"import {path.name}")
+            try:
+                result = decode_file(path, definitions=definitions)
+                a, d = self.import_result(result)
+            except SysExError as exc:
+                failed.append((str(path), str(exc)))
+                continue
+            added += a
+            duplicates += d
+        report(progress, 1.0, "import")
+        return ImportReport(len(files), added, duplicates, tuple(failed))
+
+    def set_favourite(self, preset_id: int, favourite: bool = True) -> None:
+        """Mark or unmark a favourite."""
+        with self._db() as db:
+            db.execute("UPDATE presets SET favourite = ? WHERE id = ?",
+                       (int(favourite), preset_id))
+
+    def add_tag(self, preset_id: int, tag: str) -> None:
+        """Add a tag (lower-cased, trimmed; empty tags are refused with ``SysExError``)."""
+        tag = tag.strip().lower()
+        if not tag:
+            raise SysExError("a tag cannot be empty")
+        with self._db() as db:
+            db.execute("INSERT OR IGNORE INTO tags VALUES (?, ?)", (preset_id, tag))
+
+    def remove_tag(self, preset_id: int, tag: str) -> None:
+        """Remove a tag (no error when absent)."""
+        with self._db() as db:
+            db.execute("DELETE FROM tags WHERE preset_id = ? AND tag = ?",
+                       (preset_id, tag.strip().lower()))
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """Number of distinct presets."""
+        return int(self._db().execute("SELECT COUNT(*) FROM presets").fetchone()[0])
+
+    def get(self, preset_id: int) -> LibraryPreset:
+        """One preset; ``SysExError`` when there is no such id."""
+        found = self._rows("WHERE p.id = ?", (preset_id,))
+        if not found:
+            raise SysExError(f"no preset {preset_id} in the library")
+        return found[0]
+
+    def search(self, text: str = "", *, limit: int | None = None) -> list[LibraryPreset]:
+        """Presets matching a search (see :mod:`core.sysex.search`), newest first."""
+        query = parse_query(text)
+        out: list[LibraryPreset] = []
+        for item in self._rows("", ()):
+            if query.matches(item, item.tags, item.favourite):
+                out.append(item)
+                if limit is not None and len(out) >= limit:
+                    break
+        return out
+
+    def _rows(self, where: str, args: tuple) -> list[LibraryPreset]:
+        db = self._db()
+        tags: dict[int, list[str]] = {}
+        for preset_id, tag in db.execute("SELECT preset_id, tag FROM tags ORDER BY tag"):
+            tags.setdefault(preset_id, []).append(tag)
+        tables = shipped_tables()
+        rows = db.execute(
+            "SELECT p.id, p.fingerprint, p.table_id, p.synth, p.name, p.data, p.favourite,"
+            " (SELECT path FROM occurrences o WHERE o.preset_id = p.id LIMIT 1),"
+            " (SELECT slot FROM occurrences o WHERE o.preset_id = p.id LIMIT 1)"
+            f" FROM presets p {where} ORDER BY p.id DESC", args)
+        out = []
+        for pid, fp, table_id, synth, name, data, fav, path, slot in rows:
+            table = tables.get(table_id) or _raw_table(table_id, synth, len(data))
+            out.append(LibraryPreset(pid, fp, table, synth, name, bytes(data), bool(fav),
+                                     tuple(tags.get(pid, ())), path or "", slot or ""))
+        return out
+
+
+def _raw_table(table_id: str, synth: str, length: int) -> SynthTable:
+    """A parameter-less table for presets of custom definitions not loaded now."""
+    return SynthTable(id=table_id, synth=synth, manufacturer="", kind="custom",
+                      length=length, parameters=(), whole_message=table_id.startswith("custom:"))
+
+
+def collect_files(paths: Sequence[str | Path]) -> list[Path]:
+    """Files given plus files under folders with a SysEx/MIDI suffix, sorted, no repeats."""
+    out: list[Path] = []
+    for item in paths:
+        p = Path(item)
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*")
+                              if f.is_file() and f.suffix.lower() in SUFFIXES))
+        else:
+            out.append(p)
+    return list(dict.fromkeys(out))
