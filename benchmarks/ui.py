@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     last = [clock.nsecsElapsed()]
 
     sampler = StackSampler() if args.diagnose > 0 else None
+    if sampler is not None:
+        time_paints(args.diagnose)
 
     def beat() -> None:
         now = clock.nsecsElapsed()
@@ -115,6 +117,38 @@ def main(argv: list[str] | None = None) -> int:
     print(f"SUMMARY heartbeat_late_ms_max={worst:.3f} heartbeat_late_ms_p99={p99:.3f} "
           f"heartbeats={len(values)} jobs_s={jobs_s:.3f}")
     return 0 if ok else 1
+
+
+def time_paints(threshold_ms: float) -> None:
+    """Print every view repaint (and the items it painted) slower than ``threshold_ms``."""
+    import pyqtgraph as pg
+
+    original = pg.GraphicsView.paintEvent
+    item_times: dict[str, float] = {}
+
+    def paint_event(view, event) -> None:
+        item_times.clear()
+        started = time.perf_counter()
+        original(view, event)
+        ms = 1000 * (time.perf_counter() - started)
+        if ms > threshold_ms:
+            slow = sorted(item_times.items(), key=lambda kv: -kv[1])[:4]
+            print(f"-- paint of {view.objectName() or type(view).__name__} took {ms:.0f} ms; "
+                  + ", ".join(f"{k} {v:.0f} ms" for k, v in slow), file=sys.stderr)
+
+    pg.GraphicsView.paintEvent = paint_event
+    for cls in {pg.ImageItem, pg.PlotCurveItem, pg.AxisItem, pg.ScatterPlotItem,
+                pg.GraphicsObject}:
+        def wrap(paint, name=cls.__name__):
+            def timed(item, *a) -> None:
+                started = time.perf_counter()
+                paint(item, *a)
+                key = type(item).__name__
+                item_times[key] = item_times.get(key, 0.0) + 1000 * (time.perf_counter()
+                                                                      - started)
+            return timed
+        if "paint" in cls.__dict__:
+            cls.paint = wrap(cls.__dict__["paint"])
 
 
 class StackSampler:
