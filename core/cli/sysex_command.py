@@ -180,7 +180,7 @@ def _export(args: argparse.Namespace, ctx: CliContext) -> int:
         messages = encode_preset(presets[0], target)
     else:
         raise UsageError("several presets: pass --bank to write them as a bank")
-    write_syx(out, messages)
+    write_syx(out, messages, overwrite=args.force)
     where = "bank" if args.bank is not None else (
         "edit buffer" if args.slot is None else f"slot {args.slot}")
     ctx.info(f"wrote {out}: {len(presets)} preset(s), {len(messages)} message(s), {where}")

@@ -81,8 +81,8 @@ def definition_from_mapping(data: dict[str, Any], *, origin: str = "") -> Defini
                 display=Display(), description=str(spec.get("description", ""))))
         length = int(data.get("message_length") or 0) or max(
             [p.offset + p.width for p in params] + [int(data.get("total_length") or 0)]
-            + [int(data.get("preset_name_offset") or 0)
-               + int(data.get("preset_name_length") or 16)] + [2])
+            + ([int(data["preset_name_offset"]) + int(data.get("preset_name_length") or 16)]
+               if data.get("preset_name_offset") else []) + [2])
         name_offset = data.get("preset_name_offset")
         table = SynthTable(
             id=f"custom:{data['name']}", synth=str(data["name"]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from core.errors import SysExError
+from core.errors import OutputExists, SysExError
 from core.fileutil import atomic_write_bytes
 from core.sysex.definitions import encode_whole_message
 from core.sysex.formats import korg, novation, roland, virus, yamaha
@@ -68,11 +68,17 @@ def encode_bank(presets: Sequence[Preset], *, bank: int | None = None) -> list[b
     return out
 
 
-def write_syx(path: str | Path, messages: Sequence[bytes]) -> Path:
-    """Write messages to ``path`` atomically; returns the path. ``SysExError`` on failure."""
+def write_syx(path: str | Path, messages: Sequence[bytes], *, overwrite: bool = False) -> Path:
+    """Write messages to ``path`` atomically; returns the path.
+
+    Raises :class:`core.errors.OutputExists` when the file exists and ``overwrite`` is false,
+    :class:`SysExError` when the disk refuses.
+    """
     target = Path(path)
     try:
-        atomic_write_bytes(target, b"".join(messages))
+        atomic_write_bytes(target, b"".join(messages), overwrite=overwrite)
+    except OutputExists:
+        raise
     except OSError as exc:
         raise SysExError(f"{target}: cannot write ({exc.strerror or exc})") from None
     return target

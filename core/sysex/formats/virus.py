@@ -36,8 +36,10 @@ _REQUESTS = {0x30: "single request", 0x31: "multi request", 0x32: "single bank r
 _PARAM_PAGES = {0x70: "page A", 0x71: "page B", 0x72: "page C", 0x73: "page D"}
 
 
-def slot_label(bank: int, program: int) -> str:
+def slot_label(bank: int, program: int, *, multi: bool = False) -> str:
     """``A012`` for bank 1 program 12; parts/buffer names for bank 0."""
+    if bank == 0 and multi:
+        return "multi buffer"
     if bank == 0:
         if program == 0x40:
             return "single buffer"
@@ -99,7 +101,8 @@ class VirusDecoder(FormatDecoder):
             table = get_table("virus_c_single" if cmd == SINGLE else "virus_multi")
             kind = f"Access Virus {what} dump"
         warnings = bad_checksum_warning(checksum) + ((recovered,) if recovered else ())
-        preset = Preset(table=table, data=bytes(data), slot=slot_label(bank, program),
+        slot = slot_label(bank, program, multi=cmd == MULTI)
+        preset = Preset(table=table, data=bytes(data), slot=slot,
                         bank=bank or None, program=program, device_id=device,
                         source=self.source, messages=(index,), warnings=warnings)
         if cmd == SINGLE:
