@@ -102,6 +102,7 @@ class Library:
                 conn = sqlite3.connect(self.path, timeout=10)
                 conn.execute("PRAGMA foreign_keys = ON")
                 conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")  # WAL: safe, one fsync per checkpoint
                 conn.executescript(_SCHEMA)
             except (OSError, sqlite3.Error) as exc:
                 raise SysExError(f"{self.path}: cannot open the preset library ({exc})") from None

@@ -171,6 +171,9 @@ class SynthTable:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {p.name: p for p in self.parameters})
+        # only fields that can hold a value outside their range need checking
+        object.__setattr__(self, "_range_checks", tuple(
+            p for p in self.parameters if p.minimum > 0 or p.maximum < p.bit_capacity))
 
     def parameter(self, name: str) -> Parameter:
         """The parameter called ``name``; raises :class:`SysExError` when there is none."""
@@ -231,7 +234,7 @@ class SynthTable:
     def out_of_range(self, data: bytes | bytearray) -> list[str]:
         """One line per parameter whose value lies outside its documented range."""
         problems = []
-        for p in self.parameters:
+        for p in self._range_checks:  # type: ignore[attr-defined]
             value = p.read(data)
             if not p.minimum <= value <= p.maximum:
                 problems.append(f"{p.name} = {value} outside {p.minimum}–{p.maximum}")

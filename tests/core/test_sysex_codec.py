@@ -235,6 +235,14 @@ def test_juno106_switch_bits_round_trip():
     assert decoded.values()["hpf"] == 2 and decoded.slot == "B17"
 
 
+def test_juno106_bank_is_not_mistaken_for_jp8080():
+    rng = random.Random(20)
+    patches = [random_preset("juno106_patch", rng) for _ in range(128)]
+    result = decode_bytes(b"".join(encode_bank(patches)))
+    assert len(result.presets) == 128  # patch 6 on channel 1 starts F0 41 30 00 06 …
+    assert {p.table.id for p in result.presets} == {"juno106_patch"}
+
+
 def test_bank_refuses_mixed_synths_and_overflow():
     rng = random.Random(17)
     with pytest.raises(SysExError, match="mixes"):

@@ -94,8 +94,8 @@ class JPDecoder(FormatDecoder):
 
     def feed(self, index: int, message: RawMessage) -> Claim | None:
         m = message.data
-        if len(m) < 6 or m[1] != 0x41 or m[3:5] != MODEL:
-            return None
+        if len(m) < 6 or m[1] != 0x41 or m[3:5] != MODEL or not (m[2] < 0x20 or m[2] == 0x7F):
+            return None  # device IDs 00-1F/7F; a Juno-106 dump has 30-32 there
         device, cmd = m[2], m[5]
         if cmd == RQ1:
             return Claim("Roland JP-8000/8080 data request (RQ1)", device)
