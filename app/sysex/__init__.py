@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.context import AppContext
+from app.sysex.panel import SysExPanel
 
 
 def create_sysex_page(context: AppContext, parent: QWidget) -> QWidget:
     """The page shown in the main window's workspace tab (built once, at window start)."""
-    placeholder = QLabel("The SysEx preset browser arrives here.", parent)
-    placeholder.setObjectName("empty_state")
-    placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    return placeholder
+    return SysExPanel(context, parent)
+
+
+__all__ = ["SysExPanel", "create_sysex_page"]

@@ -165,17 +165,20 @@ class Library:
         files = collect_files(paths)
         added = duplicates = 0
         failed: list[tuple[str, str]] = []
-        for i, path in enumerate(files):
-            check_cancel(cancel)
-            report(progress, i / max(1, len(files)), f"import {path.name}")
-            try:
-                result = decode_file(path, definitions=definitions)
-                a, d = self.import_result(result)
-            except SysExError as exc:
-                failed.append((str(path), str(exc)))
-                continue
-            added += a
-            duplicates += d
+        try:
+            for i, path in enumerate(files):
+                check_cancel(cancel)
+                report(progress, i / max(1, len(files)), f"import {path.name}")
+                try:
+                    result = decode_file(path, definitions=definitions)
+                    a, d = self.import_result(result)
+                except SysExError as exc:
+                    failed.append((str(path), str(exc)))
+                    continue
+                added += a
+                duplicates += d
+        finally:
+            self.close()  # a worker thread's connection must not outlive the import
         report(progress, 1.0, "import")
         return ImportReport(len(files), added, duplicates, tuple(failed))
 
