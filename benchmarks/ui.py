@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from app.bootstrap import create_application, preload_engines
+    from app.bootstrap import create_application, freeze_heap, preload_engines
     from app.context import AppContext
     from app.main_window import MainWindow
     from app.models.session_model import TrackStatus
@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(context)
     window.resize(1600, 1000)
     window.show()
+    freeze_heap()  # as the app does once its window shows
     late: list[float] = []
     clock = QElapsedTimer()
     clock.start()
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     sampler = StackSampler() if args.diagnose > 0 else None
     if sampler is not None:
         time_paints(args.diagnose)
+        time_collections(args.diagnose)
 
     def beat() -> None:
         now = clock.nsecsElapsed()
@@ -117,6 +119,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"SUMMARY heartbeat_late_ms_max={worst:.3f} heartbeat_late_ms_p99={p99:.3f} "
           f"heartbeats={len(values)} jobs_s={jobs_s:.3f}")
     return 0 if ok else 1
+
+
+def time_collections(threshold_ms: float) -> None:
+    """Print every garbage collection slower than ``threshold_ms`` (it holds the GIL)."""
+    import gc
+
+    started: dict[str, float] = {}
+
+    def callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            started["t"] = time.perf_counter()
+            return
+        ms = 1000 * (time.perf_counter() - started.get("t", time.perf_counter()))
+        if ms > threshold_ms / 4:
+            print(f"-- gc generation {info['generation']} took {ms:.0f} ms "
+                  f"({info['collected']} collected) on {threading.current_thread().name}",
+                  file=sys.stderr)
+
+    import threading
+
+    gc.callbacks.append(callback)
 
 
 def time_paints(threshold_ms: float) -> None:
