@@ -7,6 +7,7 @@ people paste into other tools.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import OutputExists, SysExError
@@ -66,6 +67,45 @@ def encode_bank(presets: Sequence[Preset], *, bank: int | None = None) -> list[b
     for slot, preset in enumerate(presets):
         out.extend(encode_preset(preset, Target(program=slot, bank=bank)))
     return out
+
+
+@dataclass(frozen=True)
+class ExportChoices:
+    """Where a format can write presets.
+
+    ``slots``: program slots one preset can be written to (0 = the edit buffer only: a DX7
+    voice reaches a slot only inside a bank); ``bank_size``: presets in one bank (0 = no limit,
+    the messages are simply concatenated); ``banks``: numbered banks a slot or bank can go to
+    (Virus A–H = 8; 0 = the format has no bank number).
+    """
+
+    slots: int
+    bank_size: int
+    banks: int = 0
+
+
+def export_choices(table_id: str) -> ExportChoices:
+    """The :class:`ExportChoices` of the table ``table_id`` (custom definitions: edit buffer
+    and concatenated messages only)."""
+    if table_id == "dx7_vced":
+        return ExportChoices(slots=0, bank_size=yamaha.VOICES)
+    size = _BANK_SIZES.get(table_id, 0)
+    return ExportChoices(slots=size, bank_size=size,
+                         banks=8 if table_id in virus.TABLES else 0)
+
+
+def encode_selection(presets: Sequence[Preset], *, slot: int | None = None,
+                     bank: int | None = None, as_bank: bool = False) -> list[bytes]:
+    """What ``sysex export`` writes: one preset to the edit buffer or program ``slot``
+    (0-based, in Virus bank ``bank`` 1–8), or with ``as_bank`` every preset to slots 0, 1, …
+    (in Virus bank ``bank``). Raises :class:`SysExError` for several presets without
+    ``as_bank`` or a slot the format cannot address."""
+    if as_bank:
+        return encode_bank(presets, bank=bank)
+    if len(presets) != 1:
+        raise SysExError(f"{len(presets)} presets: write them as a bank")
+    target = EDIT_BUFFER if slot is None else Target(program=slot, bank=bank)
+    return encode_preset(presets[0], target)
 
 
 def write_syx(path: str | Path, messages: Sequence[bytes], *, overwrite: bool = False) -> Path:

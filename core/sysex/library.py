@@ -71,6 +71,22 @@ class LibraryPreset:
 
 
 @dataclass(frozen=True)
+class RemovedPreset:
+    """A preset taken out of the library, with everything needed to put it back."""
+
+    id: int
+    fingerprint: str
+    table_id: str
+    synth: str
+    name: str
+    data: bytes
+    favourite: bool
+    added: float
+    tags: tuple[str, ...]
+    occurrences: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
 class ImportReport:
     """What an import did: files read, presets added, duplicates, failures with reasons."""
 
@@ -182,6 +198,64 @@ class Library:
         report(progress, 1.0, "import")
         return ImportReport(len(files), added, duplicates, tuple(failed))
 
+    def store(self, preset: Preset, *, source: str = "") -> int:
+        """The id of ``preset``'s sound in the library, storing it first when it is new."""
+        self.add_presets([preset], source=source)
+        found = self.find([preset.fingerprint])
+        if not found:
+            raise SysExError(f"{self.path}: the preset was not stored")
+        return found[preset.fingerprint].id
+
+    def remove(self, preset_ids: Iterable[int]) -> tuple[RemovedPreset, ...]:
+        """Delete presets (with their tags and occurrences); returns what :meth:`restore`
+        needs to put them back."""
+        ids = list(dict.fromkeys(preset_ids))
+        if not ids:
+            return ()
+        db = self._db()
+        marks = ",".join("?" * len(ids))
+        removed: list[RemovedPreset] = []
+        try:
+            with db:
+                rows = db.execute(
+                    "SELECT id, fingerprint, table_id, synth, name, data, favourite, added FROM"
+                    f" presets WHERE id IN ({marks})", ids).fetchall()
+                for pid, fp, table_id, synth, name, data, fav, added in rows:
+                    tags = tuple(t for (t,) in db.execute(
+                        "SELECT tag FROM tags WHERE preset_id = ? ORDER BY tag", (pid,)))
+                    seen = tuple(tuple(r) for r in db.execute(
+                        "SELECT path, slot, name FROM occurrences WHERE preset_id = ?", (pid,)))
+                    removed.append(RemovedPreset(pid, fp, table_id, synth, name, bytes(data),
+                                                 bool(fav), float(added), tags, seen))
+                db.execute(f"DELETE FROM presets WHERE id IN ({marks})", ids)
+        except sqlite3.Error as exc:
+            raise SysExError(f"{self.path}: cannot remove presets ({exc})") from None
+        return tuple(removed)
+
+    def restore(self, removed: Iterable[RemovedPreset]) -> None:
+        """Put removed presets back (under their old id when it is still free); a preset whose
+        sound was stored again meanwhile gets the removed tags and occurrences added."""
+        db = self._db()
+        try:
+            with db:
+                for item in removed:
+                    values = (item.fingerprint, item.table_id, item.synth, item.name,
+                              item.data, int(item.favourite), item.added)
+                    taken = db.execute("SELECT 1 FROM presets WHERE id = ?",
+                                       (item.id,)).fetchone()
+                    db.execute(
+                        "INSERT OR IGNORE INTO presets (id, fingerprint, table_id, synth, name,"
+                        " data, favourite, added) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (None if taken else item.id, *values))
+                    pid = db.execute("SELECT id FROM presets WHERE fingerprint = ?",
+                                     (item.fingerprint,)).fetchone()[0]
+                    db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)",
+                                   [(pid, t) for t in item.tags])
+                    db.executemany("INSERT OR IGNORE INTO occurrences VALUES (?, ?, ?, ?)",
+                                   [(pid, *o) for o in item.occurrences])
+        except sqlite3.Error as exc:
+            raise SysExError(f"{self.path}: cannot restore presets ({exc})") from None
+
     def set_favourite(self, preset_id: int, favourite: bool = True) -> None:
         """Mark or unmark a favourite."""
         with self._db() as db:
@@ -214,6 +288,20 @@ class Library:
         if not found:
             raise SysExError(f"no preset {preset_id} in the library")
         return found[0]
+
+    def find(self, fingerprints: Iterable[str]) -> dict[str, LibraryPreset]:
+        """The stored presets among ``fingerprints``, by fingerprint (absent ones left out)."""
+        wanted = list(dict.fromkeys(fingerprints))
+        found: dict[str, LibraryPreset] = {}
+        for start in range(0, len(wanted), 500):  # SQLite's limit on parameters
+            chunk = wanted[start:start + 500]
+            where = f"WHERE p.fingerprint IN ({','.join('?' * len(chunk))})"
+            found.update((item.fingerprint, item) for item in self._rows(where, tuple(chunk)))
+        return found
+
+    def all_tags(self) -> list[str]:
+        """Every tag in use, sorted."""
+        return [t for (t,) in self._db().execute("SELECT DISTINCT tag FROM tags ORDER BY tag")]
 
     def search(self, text: str = "", *, limit: int | None = None) -> list[LibraryPreset]:
         """Presets matching a search (see :mod:`core.sysex.search`), newest first."""
