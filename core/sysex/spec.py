@@ -59,6 +59,21 @@ class Display:
         return f"{value}{self.unit}"
 
 
+def _shown_number(display: Display, text: str) -> int | None:
+    """The raw value of a number typed in the synth's units (``"+5"``, ``"-12 st"``)."""
+    if display.unit and text.endswith(display.unit.strip()):
+        text = text[:len(text) - len(display.unit.strip())].strip()
+    try:
+        shown = int(text)
+    except ValueError:
+        return None
+    if display.kind == "signed":
+        return shown + display.center
+    if display.kind in ("offset", "note"):
+        return shown - display.add
+    return shown
+
+
 @dataclass(frozen=True)
 class Parameter:
     """One parameter of a sound-data block (offsets relative to the block)."""
@@ -127,6 +142,24 @@ class Parameter:
     def format(self, value: int) -> str:
         """``value`` in the synth's units."""
         return self.display.format(value)
+
+    def parse(self, text: str) -> int:
+        """The raw value of ``text`` as :meth:`format` shows it (a value name, a note, a
+        number in the synth's units); :class:`SysExError` when it names no value in range."""
+        wanted = text.strip()
+        span = range(self.minimum, self.maximum + 1)
+        for value in span:
+            if self.format(value) == wanted:
+                return value
+        lowered = wanted.lower()
+        for value in span:  # value names typed in another case
+            if self.format(value).lower() == lowered:
+                return value
+        value = _shown_number(self.display, wanted)
+        if value is None or value not in span:
+            raise SysExError(f"{self.title}: {text!r} is not a value between "
+                             f"{self.format(self.minimum)} and {self.format(self.maximum)}")
+        return value
 
     def matches(self, key: str) -> bool:
         """Whether a search key (``cutoff``) names this parameter."""

@@ -102,3 +102,21 @@ def test_encode_selection_edit_buffer_slot_and_bank():
     with pytest.raises(SysExError, match="edit buffer"):
         encode_selection([random_preset("dx7_vced", RNG)], slot=2)
     assert encode_selection([preset]) == encode_preset(preset)
+
+
+def test_parameter_parse_reads_what_format_shows():
+    table = random_preset("virus_c_single", RNG).table
+    semitone = table.parameter("osc1_semitone")
+    for value in range(semitone.minimum, semitone.maximum + 1):
+        assert semitone.parse(semitone.format(value)) == value
+    assert semitone.parse("-12") == 52 and semitone.parse("+5 st") == 69
+    with pytest.raises(SysExError, match="between"):
+        semitone.parse("+60")
+    mode = next(p for p in table.parameters if p.display.kind == "choices")
+    assert mode.parse(mode.format(mode.maximum).upper()) == mode.maximum
+    cutoff = table.parameter("cutoff")
+    assert cutoff.parse("100") == 100
+    with pytest.raises(SysExError):
+        cutoff.parse("loud")
+    transpose = random_preset("dx7_vced", RNG).table.parameter("transpose")
+    assert transpose.parse("C3") == 24 and transpose.parse(transpose.format(30)) == 30
