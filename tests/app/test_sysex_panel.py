@@ -93,11 +93,12 @@ def test_search_with_parameter_filters(qtbot, panel, dump):
 def test_parameters_grouped_by_section_in_synth_units(qtbot, panel, dump):
     _open(qtbot, panel, dump)
     _select(panel, [0])
-    sections = [panel.params.topLevelItem(i).text(0)
-                for i in range(1, panel.params.topLevelItemCount())]
+    tree = panel.params.tree
+    sections = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
     for wanted in ("oscillators", "filter", "envelopes", "lfos", "effects"):
         assert wanted in sections
-    filt = panel.params.topLevelItem(1 + sections.index("filter"))
+    assert "Sub Bass" in panel.params.header.text()
+    filt = tree.topLevelItem(sections.index("filter"))
     rows = {filt.child(i).text(0): filt.child(i).text(1) for i in range(filt.childCount())}
     assert rows["cutoff"] == "120"
     assert rows["filter1 mode"] in ("LP", "HP", "BP", "BS") or rows["filter1 mode"].startswith(
@@ -107,13 +108,15 @@ def test_parameters_grouped_by_section_in_synth_units(qtbot, panel, dump):
 def test_compare_highlights_differences(qtbot, panel, dump):
     _open(qtbot, panel, dump)
     _select(panel, [0, 1])
-    assert panel.params.headerItem().text(1) == "Sub Bass"
-    filt = next(panel.params.topLevelItem(i) for i in range(panel.params.topLevelItemCount())
-                if panel.params.topLevelItem(i).text(0) == "filter")
+    tree = panel.params.tree
+    assert tree.headerItem().toolTip(1) == "Sub Bass"
+    filt = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
+                if tree.topLevelItem(i).text(0) == "filter")
     cutoff = next(filt.child(i) for i in range(filt.childCount())
                   if filt.child(i).text(0) == "cutoff")
     assert (cutoff.text(1), cutoff.text(2)) == ("120", "20")
     assert cutoff.background(1).color().name() == "#ffd678"
+    assert cutoff.foreground(1).color().lightness() < 60  # dark text on the highlight
     assert "differ" in panel.status.text()
 
 
@@ -173,7 +176,7 @@ def test_import_folder_with_progress_and_library_view(qtbot, panel, dump):
     panel.search.setText("tag:acid")
     assert panel.table_model.rowCount() == 1
     _select(panel, [0])
-    assert panel.favourite_button.isEnabled()
+    assert panel.favourite_action.isEnabled()
     panel.toggle_favourite()
     panel.search.setText("is:fav")
     assert panel.table_model.rowCount() == 1
