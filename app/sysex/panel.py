@@ -17,7 +17,6 @@ from PySide6.QtGui import (
     QAction,
     QDragEnterEvent,
     QDropEvent,
-    QGuiApplication,
     QKeySequence,
     QShowEvent,
     QUndoStack,
@@ -28,12 +27,10 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QMenu,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -44,25 +41,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.context import AppContext
-from app.sysex.commands import (
-    FavouriteCommand,
-    LibraryRef,
-    RemoveCommand,
-    SetParameterCommand,
-    TagCommand,
-)
-from app.sysex.export_dialog import ExportDialog, ExportPlan, default_plan
+from app.sysex.edit_actions import PresetEditsMixin
+from app.sysex.output_actions import PresetOutputMixin
 from app.sysex.param_view import DIFF_BRUSH, ParameterView
 from app.sysex.preset_model import PresetRow, PresetTableModel
 from app.sysex.widgets import HintTreeWidget, PresetTableView, action_button
 from app.workers.worker import Worker
-from core.errors import CoreError, OutputExists, SysExError
-from core.sysex import encode_preset, to_hex, write_syx
+from core.errors import CoreError
 from core.sysex.decode import decode_file
-from core.sysex.encode import encode_selection
 from core.sysex.library import Library
 from core.sysex.model import DumpResult, Preset
-from core.sysex.ports import PortStatus, output_ports, send_messages
+from core.sysex.ports import PortStatus, output_ports
 
 __all__ = ["DIFF_BRUSH", "SysExPanel"]
 
@@ -73,7 +62,7 @@ SEARCH_TIP = ("Search names, tags and synths. Terms: tag:dark  category:bass  sy
 View = tuple  # ("library",) or ("file", source, bank index or None)
 
 
-class SysExPanel(QWidget):
+class SysExPanel(PresetEditsMixin, PresetOutputMixin, QWidget):
     """The "SysEx" workspace tab."""
 
     file_loaded = Signal(str)
@@ -460,128 +449,6 @@ class SysExPanel(QWidget):
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
 
-    # -- tags, favourites, removal (undoable) ---------------------------------------------
-
-    def _refs(self) -> list[LibraryRef]:
-        return [LibraryRef(r.fingerprint, r.original or r.preset, r.origin)
-                for r in self.selected_rows()]
-
-    def toggle_favourite(self) -> None:
-        """Star the selected presets (unstar when all are starred); undoable."""
-        rows = self.selected_rows()
-        if not rows:
-            return
-        star = not all(r.favourite for r in rows)
-        self.undo_stack.push(FavouriteCommand(self, self._refs(), star))
-        self.say(f"{'starred' if star else 'unstarred'} {len(rows)} preset(s)")
-
-    def add_tags(self, tags: Sequence[str]) -> None:
-        """Add tags to the selected presets (stored in the library first when needed)."""
-        refs = self._refs()
-        tags = [t.strip().lower() for t in tags if t.strip()]
-        if not refs or not tags:
-            return
-        self.undo_stack.beginMacro(f"tag {len(refs)} preset(s) with {', '.join(tags)}")
-        for tag in tags:
-            self.undo_stack.push(TagCommand(self, refs, tag, add=True))
-        self.undo_stack.endMacro()
-        self.say(f"tagged {len(refs)} preset(s) with {', '.join(tags)}")
-
-    def remove_tag(self, tag: str) -> None:
-        """Remove a tag from the selected presets."""
-        refs = self._refs()
-        if refs:
-            self.undo_stack.push(TagCommand(self, refs, tag, add=False))
-            self.say(f"removed the tag “{tag}” from {len(refs)} preset(s)")
-
-    def _ask_tag(self) -> None:
-        if not self.selected_rows():
-            return
-        try:
-            known = self.library.all_tags()
-        except CoreError:
-            known = []
-        text, ok = QInputDialog.getItem(self, "Add tags", "Tags (comma separated):",
-                                        known, 0, True)
-        if ok:
-            self.add_tags(text.split(","))
-
-    def _fill_tags_menu(self) -> None:
-        self.tags_menu.clear()
-        self.tags_menu.addAction(self.add_tag_action)
-        tags = sorted({t for r in self.selected_rows() for t in r.tags})
-        if tags:
-            self.tags_menu.addSeparator()
-        for tag in tags:
-            self.tags_menu.addAction(f"Remove “{tag}”", lambda t=tag: self.remove_tag(t))
-
-    def remove_from_library(self) -> None:
-        """Delete: take the selected presets out of the library (undoable; files stay)."""
-        ids = [r.library_id for r in self.selected_rows() if r.library_id is not None]
-        if not ids:
-            if self.selected_rows():
-                self.say("the selected presets are not in the library")
-            return
-        self.undo_stack.push(RemoveCommand(self, ids))
-        self.say(f"removed {len(ids)} preset(s) from the library — Ctrl+Z brings them back")
-
-    # -- parameter edits (undoable) -------------------------------------------------------
-
-    def edit_value(self, name: str, value: int) -> None:
-        """Set parameter ``name`` of the shown preset to the raw ``value`` (undoable)."""
-        row = self._shown_row()
-        if row is None:
-            return
-        param = row.preset.table.parameter(name)
-        if not param.minimum <= value <= param.maximum:
-            self.report("Edit refused", SysExError(
-                f"{param.title}: {value} is outside {param.minimum}–{param.maximum}"))
-            return
-        old = param.read(row.preset.data)
-        if old == value:
-            return
-        self.undo_stack.push(SetParameterCommand(self, row.key, row.preset.display_name,
-                                                 param, old, value))
-        self.say(f"{param.title}: {param.format(old)} → {param.format(value)} on "
-                 f"{row.preset.display_name} (not saved: export to keep it)")
-
-    def apply_values(self, key: Hashable, values: dict[str, int]) -> None:
-        """Set parameters of the preset ``key`` (used by the undo commands)."""
-        original = self._originals[key]
-        edited = self.edits.get(key, original).with_values(values)
-        if edited.data == original.data:
-            self.edits.pop(key, None)
-        else:
-            self.edits[key] = edited
-        index = self.table_model.find_row(key)
-        if index is not None:
-            row = self.table_model.row_at(index)
-            row.preset = edited
-            self.table_model.refresh_row(row)
-        if key == self._shown_key:
-            self.params.show_preset(edited, original)
-        self._update_actions()
-
-    def revert_selected(self) -> None:
-        """Put the selected preset's edited parameters back to their decoded values."""
-        row = self._shown_row()
-        if row is None or not row.modified:
-            return
-        assert row.original is not None
-        old, new = row.preset.values(), row.original.values()
-        changed = [n for n in old if old[n] != new[n]]
-        self.undo_stack.beginMacro(f"revert {row.preset.display_name}")
-        for name in changed:
-            param = row.preset.table.parameter(name)
-            self.undo_stack.push(SetParameterCommand(self, row.key, row.preset.display_name,
-                                                     param, old[name], new[name]))
-        self.undo_stack.endMacro()
-        self.say(f"reverted {len(changed)} parameter(s) of {row.original.display_name}")
-
-    def _shown_row(self) -> PresetRow | None:
-        rows = self.selected_rows()
-        return rows[0] if len(rows) == 1 else None
-
     # -- selection, parameters, compare ---------------------------------------------------
 
     def _on_search(self, text: str) -> None:
@@ -678,111 +545,3 @@ class SysExPanel(QWidget):
                 self._library_item.setText(1, str(self.library.count()))
             except CoreError as exc:
                 self.report("Library", exc)
-
-    def refresh_ports(self) -> None:
-        """Look for MIDI outputs in a worker (loading the MIDI backend takes ~0.2 s); "Send"
-        stays disabled, with the reason, until a port is found."""
-        self.ports_checked = False
-        self._ports_probed = True
-        probe = self._ports
-        worker = Worker(lambda progress=None, cancel=None: probe(), title="Find MIDI outputs")
-        worker.succeeded.connect(self._on_ports)
-        worker.failed.connect(lambda exc: self._on_ports(PortStatus((), str(exc))))
-        self.context.runner.start(worker)
-
-    def _on_ports(self, status: PortStatus) -> None:
-        self._port_status = status
-        self.ports_checked = True
-        self.port_combo.clear()
-        self.port_combo.addItems(list(self._port_status.names) or ["(none)"])
-        self.port_combo.setEnabled(self._port_status.available)
-        self.port_combo.setToolTip(self._port_status.reason or "MIDI output to send to")
-        self._update_actions()
-
-    def messages_for_selection(self, plan: ExportPlan | None = None) -> list[bytes]:
-        """The selection encoded (edits included): by default one preset → its edit buffer,
-        several → a bank."""
-        presets = self.selected_presets()
-        plan = plan or default_plan(presets)
-        return encode_selection(presets, slot=plan.slot, bank=plan.bank, as_bank=plan.as_bank)
-
-    def _ask_export(self) -> None:
-        presets = self.selected_presets()
-        if not presets:
-            return
-        dialog = ExportDialog(presets, self)
-        if dialog.exec() != ExportDialog.DialogCode.Accepted:
-            return
-        plan = dialog.plan()
-        first = presets[0]
-        stem = "".join(c if c.isalnum() or c in "-_ " else "_" for c in first.display_name)
-        folder = Path(first.source).parent if first.source else Path.home()
-        name = f"{stem.strip() or 'preset'}{' bank' if plan.as_bank else ''}.syx"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export as .syx", str(folder / name), "SysEx (*.syx)",
-            options=QFileDialog.Option.DontConfirmOverwrite)  # asked below, once
-        if path:
-            self.export_selected(Path(path), plan)
-
-    def export_selected(self, path: Path, plan: ExportPlan | None = None) -> bool:
-        """Write the selection to ``path`` (never over a file that was opened here; over
-        another existing file only after :attr:`confirm_overwrite`); errors go to the
-        notifier."""
-        path = Path(path)
-        if path.suffix == "":
-            path = path.with_suffix(".syx")
-        sources = {Path(p).resolve() for p in self.results} | {
-            Path(p.source).resolve() for p in self.selected_presets() if p.source}
-        if path.resolve() in sources:
-            self.report("Export refused", SysExError(
-                f"{path} is a file presets were read from; choose another name — original "
-                "files are never overwritten"))
-            return False
-        try:
-            messages = self.messages_for_selection(plan)
-            try:
-                write_syx(path, messages)
-            except OutputExists:
-                if not self.confirm_overwrite(path):
-                    self.status.setText(f"export cancelled: {path.name} exists")
-                    return False
-                write_syx(path, messages, overwrite=True)
-        except CoreError as exc:
-            self.report("Export failed", exc)
-            return False
-        plan = plan or default_plan(self.selected_presets())
-        self.say(f"wrote {path} ({len(self.selected_presets())} preset(s), {plan.describe()})")
-        return True
-
-    def _ask_overwrite(self, path: Path) -> bool:
-        answer = QMessageBox.question(
-            self, "Replace file?", f"{path.name} already exists in {path.parent}.\n\n"
-            "Replace it with the exported presets?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
-
-    def copy_hex(self) -> str:
-        """Copy the selection's messages (edits included) as hex text; returns the text."""
-        if not self.selected_rows():
-            return ""
-        try:
-            text = to_hex(self.messages_for_selection())
-        except CoreError as exc:
-            self.report("Copy failed", exc)
-            return ""
-        QGuiApplication.clipboard().setText(text)
-        self.say(f"copied {len(text.splitlines())} message(s) as hex ({len(text)} characters)")
-        return text
-
-    def send_selected(self) -> None:
-        """Send the selected preset (edits included) to the chosen port's edit buffer."""
-        presets = self.selected_presets()
-        if len(presets) != 1 or not self._port_status.available:
-            return
-        try:
-            send_messages(self.port_combo.currentText(), encode_preset(presets[0]))
-        except CoreError as exc:
-            self.report("Send failed", exc)
-            return
-        self.say(f"sent {presets[0].display_name} to {self.port_combo.currentText()}")
