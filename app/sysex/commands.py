@@ -44,19 +44,21 @@ class LibraryRef:
     source: str = ""
 
 
-class _Command(QUndoCommand):
+class PanelCommand(QUndoCommand):
     """Runs ``_redo``/``_undo``; a failure is reported and the command made obsolete (the
     stack then drops it) instead of escaping into Qt."""
 
     def __init__(self, target: EditTarget, text: str) -> None:
         super().__init__(text)
         self.target = target
+        self.failed = False
 
     def redo(self) -> None:
         """Qt override."""
         try:
             self._redo()
         except CoreError as exc:
+            self.failed = True
             self.target.report(f"Cannot {self.text()}", exc)
             self.setObsolete(True)
 
@@ -74,7 +76,7 @@ class _Command(QUndoCommand):
         raise NotImplementedError
 
 
-class SetParameterCommand(_Command):
+class SetParameterCommand(PanelCommand):
     """One parameter of one preset set to a new raw value."""
 
     def __init__(self, target: EditTarget, key: Hashable, preset_name: str, param: Parameter,
@@ -90,7 +92,7 @@ class SetParameterCommand(_Command):
         self.target.apply_values(self.key, {self.name: self.old})
 
 
-class _LibraryCommand(_Command):
+class _LibraryCommand(PanelCommand):
     """Shared by the tag and favourite commands: stores presets that are not in the library
     yet (and removes them again on undo)."""
 
@@ -122,35 +124,37 @@ class _LibraryCommand(_Command):
 
 
 class TagCommand(_LibraryCommand):
-    """Add or remove one tag on several presets."""
+    """Add or remove tags on several presets."""
 
-    def __init__(self, target: EditTarget, refs: Sequence[LibraryRef], tag: str,
+    def __init__(self, target: EditTarget, refs: Sequence[LibraryRef], tags: Sequence[str],
                  add: bool) -> None:
-        tag = tag.strip().lower()
+        clean = list(dict.fromkeys(t.strip().lower() for t in tags if t.strip()))
+        words = ", ".join(f"“{t}”" for t in clean)
         super().__init__(target, refs, f"{'tag' if add else 'untag'} {len(refs)} preset(s) "
-                                       f"{'with' if add else 'from'} “{tag}”")
-        self.tag, self.add = tag, add
-        self.changed: list[int] = []
+                                       f"{'with' if add else 'from'} {words}")
+        self.tags, self.add = clean, add
+        self.changed: list[tuple[int, str]] = []
 
     def _redo(self) -> None:
         library = self.target.library
         self.changed = []
         for pid, tags, _fav in self._ids(create=self.add).values():
-            if self.add and self.tag not in tags:
-                library.add_tag(pid, self.tag)
-                self.changed.append(pid)
-            elif not self.add and self.tag in tags:
-                library.remove_tag(pid, self.tag)
-                self.changed.append(pid)
+            for tag in self.tags:
+                if self.add and tag not in tags:
+                    library.add_tag(pid, tag)
+                    self.changed.append((pid, tag))
+                elif not self.add and tag in tags:
+                    library.remove_tag(pid, tag)
+                    self.changed.append((pid, tag))
         self.target.library_changed()
 
     def _undo(self) -> None:
         library = self.target.library
-        for pid in self.changed:
+        for pid, tag in self.changed:
             if self.add:
-                library.remove_tag(pid, self.tag)
+                library.remove_tag(pid, tag)
             else:
-                library.add_tag(pid, self.tag)
+                library.add_tag(pid, tag)
         self._drop_created()
         self.target.library_changed()
 
@@ -180,7 +184,7 @@ class FavouriteCommand(_LibraryCommand):
         self.target.library_changed()
 
 
-class RemoveCommand(_Command):
+class RemoveCommand(PanelCommand):
     """Take presets out of the library (their tags, star and occurrences come back on undo)."""
 
     def __init__(self, target: EditTarget, preset_ids: Sequence[int]) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QInputDialog, QWidget
 from app.sysex.commands import (
     FavouriteCommand,
     LibraryRef,
+    PanelCommand,
     RemoveCommand,
     SetParameterCommand,
     TagCommand,
@@ -58,33 +59,37 @@ class PresetEditsMixin:
         return [LibraryRef(r.fingerprint, r.original or r.preset, r.origin)
                 for r in self.selected_rows()]
 
+    def _push(self, command: PanelCommand, done: str) -> bool:
+        """Run ``command`` through the undo stack; ``done`` goes to the status line unless it
+        failed (it was reported, and the stack dropped it)."""
+        self.undo_stack.push(command)
+        if not command.failed:
+            self.say(done)
+        return not command.failed
+
     def toggle_favourite(self) -> None:
         """Star the selected presets (unstar when all are starred); undoable."""
         rows = self.selected_rows()
         if not rows:
             return
         star = not all(r.favourite for r in rows)
-        self.undo_stack.push(FavouriteCommand(self, self._refs(), star))
-        self.say(f"{'starred' if star else 'unstarred'} {len(rows)} preset(s)")
+        self._push(FavouriteCommand(self, self._refs(), star),
+                   f"{'starred' if star else 'unstarred'} {len(rows)} preset(s)")
 
     def add_tags(self, tags: Sequence[str]) -> None:
         """Add tags to the selected presets (stored in the library first when needed)."""
         refs = self._refs()
         tags = [t.strip().lower() for t in tags if t.strip()]
-        if not refs or not tags:
-            return
-        self.undo_stack.beginMacro(f"tag {len(refs)} preset(s) with {', '.join(tags)}")
-        for tag in tags:
-            self.undo_stack.push(TagCommand(self, refs, tag, add=True))
-        self.undo_stack.endMacro()
-        self.say(f"tagged {len(refs)} preset(s) with {', '.join(tags)}")
+        if refs and tags:
+            self._push(TagCommand(self, refs, tags, add=True),
+                       f"tagged {len(refs)} preset(s) with {', '.join(tags)}")
 
     def remove_tag(self, tag: str) -> None:
         """Remove a tag from the selected presets."""
         refs = self._refs()
         if refs:
-            self.undo_stack.push(TagCommand(self, refs, tag, add=False))
-            self.say(f"removed the tag “{tag}” from {len(refs)} preset(s)")
+            self._push(TagCommand(self, refs, [tag], add=False),
+                       f"removed the tag “{tag}” from {len(refs)} preset(s)")
 
     def _ask_tag(self) -> None:
         if not self.selected_rows():
@@ -114,8 +119,8 @@ class PresetEditsMixin:
             if self.selected_rows():
                 self.say("the selected presets are not in the library")
             return
-        self.undo_stack.push(RemoveCommand(self, ids))
-        self.say(f"removed {len(ids)} preset(s) from the library — Ctrl+Z brings them back")
+        self._push(RemoveCommand(self, ids),
+                   f"removed {len(ids)} preset(s) from the library — Ctrl+Z brings them back")
 
     # -- parameter edits (undoable) -------------------------------------------------------
 
@@ -124,7 +129,11 @@ class PresetEditsMixin:
         row = self._shown_row()
         if row is None:
             return
-        param = row.preset.table.parameter(name)
+        try:
+            param = row.preset.table.parameter(name)
+        except SysExError as exc:
+            self.report("Edit refused", exc)
+            return
         if not param.minimum <= value <= param.maximum:
             self.report("Edit refused", SysExError(
                 f"{param.title}: {value} is outside {param.minimum}–{param.maximum}"))
@@ -132,10 +141,10 @@ class PresetEditsMixin:
         old = param.read(row.preset.data)
         if old == value:
             return
-        self.undo_stack.push(SetParameterCommand(self, row.key, row.preset.display_name,
-                                                 param, old, value))
-        self.say(f"{param.title}: {param.format(old)} → {param.format(value)} on "
-                 f"{row.preset.display_name} (not saved: export to keep it)")
+        self._push(SetParameterCommand(self, row.key, row.preset.display_name, param, old,
+                                       value),
+                   f"{param.title}: {param.format(old)} → {param.format(value)} on "
+                   f"{row.preset.display_name} (not saved: export to keep it)")
 
     def apply_values(self, key: Hashable, values: dict[str, int]) -> None:
         """Set parameters of the preset ``key`` (used by the undo commands)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import (
     QAction,
@@ -86,7 +87,8 @@ class SysExPanel(PresetEditsMixin, PresetOutputMixin, QWidget):
         self._port_status = PortStatus((), "looking for MIDI outputs…")
         self.ports_checked = False
         self._ports_probed = False
-        self.undo_stack = QUndoStack(self)
+        # no Qt parent: destroyed after the panel, whose slots are disconnected by then
+        self.undo_stack = QUndoStack()
         self.confirm_overwrite: Callable[[Path], bool] = self._ask_overwrite
         self._build()
 
@@ -229,13 +231,15 @@ class SysExPanel(PresetEditsMixin, PresetOutputMixin, QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(lambda _i: self.tabs.setCurrentWidget(self.params))
         self.params.value_edited.connect(self.edit_value)
-        self.undo_stack.canUndoChanged.connect(lambda _: self._update_actions())
-        self.undo_stack.canRedoChanged.connect(lambda _: self._update_actions())
-        self.undo_stack.indexChanged.connect(lambda _: self._update_actions())
+        self.undo_stack.indexChanged.connect(self._on_undo_index)
         self._library_item = QTreeWidgetItem(["Library", ""])
         self._library_item.setToolTip(0, "Every preset you imported, tagged or starred")
         self.tree.addTopLevelItem(self._library_item)
         self._update_actions()
+
+    def _on_undo_index(self, _index: int) -> None:
+        if shiboken6.isValid(self.undo_stack):  # the stack also signals while it is deleted
+            self._update_actions()
 
     def focus_search(self) -> None:
         """Ctrl+F: put the cursor in the search box, its text selected."""

@@ -149,7 +149,8 @@ def test_send_is_disabled_with_the_reason(qtbot, panel, dump):
 
 def test_send_enabled_when_a_port_exists(qtbot, app_context, tmp_path, dump, monkeypatch):
     sent = []
-    monkeypatch.setattr("app.sysex.output_actions.send_messages", lambda port, m: sent.append((port, m)))
+    monkeypatch.setattr("app.sysex.output_actions.send_messages",
+                        lambda port, m: sent.append((port, m)))
     widget = SysExPanel(app_context, library=Library(tmp_path / "l.sqlite3"),
                         ports=lambda: PortStatus(("Virus TI",)))
     qtbot.addWidget(widget)
