@@ -103,9 +103,11 @@ class ExportDialog(QDialog):
                 " (the rest filled with INIT VOICE)" if first.table.id == "dx7_vced" else "")
             if choices.bank_size else "the messages one after another"))
         (self.edit_radio if single else self.bank_radio).setChecked(True)
-        self.problem = QLabel(bank_problem)
+        note = bank_problem or (self.slot_radio.toolTip() if single and not choices.slots
+                                else "")
+        self.problem = QLabel(note)
         self.problem.setWordWrap(True)
-        self.problem.setVisible(bool(bank_problem) and not single)
+        self.problem.setVisible(bool(note))
 
         grid = QGridLayout()
         grid.addWidget(self.edit_radio, 0, 0, 1, 3)
@@ -117,7 +119,7 @@ class ExportDialog(QDialog):
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Choose file…")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(
-            single or not bank_problem)
+            single or self.bank_radio.isEnabled())
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -494,8 +494,14 @@ class SysExPanel(PresetEditsMixin, PresetOutputMixin, QWidget):
         if len(rows) == 2:
             self.show_comparison(rows[0].preset, rows[1].preset)
         elif len(rows) == 1:
-            self.params.show_preset(rows[0].preset, rows[0].original)
+            preset = rows[0].preset
+            self.params.show_preset(preset, rows[0].original)
+            self.status.setText(f"{preset.display_name} — {preset.synth}"
+                                + (f", {preset.slot}" if preset.slot else "")
+                                + " · double-click a value to edit it")
         else:
+            if len(rows) > 2:
+                self.status.setText(f"{len(rows)} presets selected")
             self.params.clear()
             if rows:
                 self.params.tree.set_hint(

@@ -210,7 +210,7 @@ def test_export_dialog_offers_what_the_format_allows(qtbot, panel, dump):
     assert several.plan().as_bank
     dx7 = ExportDialog([random_preset("dx7_vced", random.Random(1))])
     qtbot.addWidget(dx7)
-    assert not dx7.slot_radio.isEnabled() and "bank" in dx7.slot_radio.toolTip()
+    assert not dx7.slot_radio.isEnabled() and "bank" in dx7.problem.text()
     mixed = ExportDialog([virus, random_preset("dx7_vced", random.Random(2))])
     qtbot.addWidget(mixed)
     assert not mixed.bank_radio.isEnabled() and mixed.problem.text()
