@@ -139,7 +139,7 @@ class SysExPanel(PresetEditsMixin, PresetOutputMixin, QWidget):
         self.undo_action = a("Undo", "Undo", self.undo_stack.undo,
                              [QKeySequence.StandardKey.Undo])
         self.redo_action = a("Redo", "Redo", self.undo_stack.redo,
-                             ["Ctrl+Shift+Z", QKeySequence.StandardKey.Redo])
+                             ["Ctrl+Shift+Z", "Ctrl+Y"])
         self.revert_action = a("Revert", "Undo every edit of the selected preset",
                                self.revert_selected)
         self.send_action = a("Send", "Send the selected preset to the synth's edit buffer",
