@@ -1,7 +1,8 @@
 """Transport controller, transport bar and stem mixer (offscreen).
 
-This machine has no audio output, so the real engine is unavailable: the disabled state and
-its tooltip are tested as they are. The controls' effect is tested through
+Without an audio output the real engine is unavailable: the disabled state and its tooltip are
+tested here as they are (the real engine on a real PortAudio stream is tested in
+``test_playback_alsa_capture.py``). The controls' effect is tested through
 :class:`MixerEngine`, an engine stand-in built on the real :class:`core.playback.Mixer`
 (files read whole into :class:`ArraySource`\\ s, audio rendered on demand): what a button
 does is checked on the mixer's state and on the samples it renders.
