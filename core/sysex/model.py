@@ -148,8 +148,13 @@ class DumpResult:
         """One line: presets, banks, messages and what was skipped."""
         unknown = sum(1 for m in self.messages if not m.used)
         warned = sum(1 for p in self.presets if p.warnings)
-        parts = [f"{len(self.presets)} presets in {len(self.banks)} banks",
-                 f"{len(self.messages)} messages ({unknown} not decoded)"]
+        parts = [f"{_count(len(self.presets), 'preset')} in {_count(len(self.banks), 'bank')}",
+                 f"{_count(len(self.messages), 'message')} ({unknown} not decoded)"]
         if warned:
-            parts.append(f"{warned} presets with warnings")
+            parts.append(f"{_count(warned, 'preset')} with warnings")
         return ", ".join(parts)
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 preset"``, ``"2 presets"``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -41,7 +41,7 @@ def virus(tmp_path):
 def test_list(bank, capsys):
     assert main(["sysex", "list", str(bank)]) == 0
     out = capsys.readouterr().out
-    assert "32 presets in 1 banks" in out and "VOICE 00" in out and "Yamaha DX7" in out
+    assert "32 presets in 1 bank," in out and "VOICE 00" in out and "Yamaha DX7" in out
 
 
 def test_list_json_and_messages(virus, capsys):
