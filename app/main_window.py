@@ -135,7 +135,8 @@ class MainWindow(QMainWindow):
         """The central tabs: the track (transport + views), the SysEx browser, the latent lab."""
         tabs = QTabWidget(self)
         tabs.setObjectName("workspace_tabs")
-        track_page = QWidget(tabs)
+        self._put_away_docks: list[QDockWidget] | None = None
+        track_page = self.track_page = QWidget(tabs)
         layout = QVBoxLayout(track_page)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.addWidget(self.transport_bar)
@@ -190,6 +191,7 @@ class MainWindow(QMainWindow):
                      self.activity_dock):
             self.menus["view"].addAction(dock.toggleViewAction())
         self.transport.install_shortcuts(self)
+        self.workspace.currentChanged.connect(self._on_workspace_changed)
         a.about.triggered.connect(self.show_about)
         a.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
         self.error_button.clicked.connect(self.show_last_error)
@@ -369,7 +371,7 @@ class MainWindow(QMainWindow):
         if self._changed("stems", entry.stems):
             self.stem_mixer.set_stems(list(entry.stem_files))
             if entry.stems:
-                self.stems_dock.show()
+                self._show_track_dock(self.stems_dock)
 
     def _load_playback(self, entry: object) -> None:
         analysis = entry.analysis  # type: ignore[attr-defined]
@@ -498,10 +500,43 @@ class MainWindow(QMainWindow):
             self.restoreState(state, _STATE_VERSION)
 
     def save_layout(self) -> None:
-        """Store geometry and dock layout in the settings."""
+        """Store geometry and dock layout in the settings (the Track tab's docks as they are
+        there, even when another workspace tab has them put away)."""
+        put_away = self._put_away_docks
+        for dock in put_away or ():
+            dock.show()
         self.context.settings.set_window_layout(self.saveGeometry(),
                                                 self.saveState(_STATE_VERSION))
+        for dock in put_away or ():
+            dock.hide()
         self.context.settings.sync()
+
+    # -- workspace tabs -----------------------------------------------------------------------
+
+    @property
+    def track_docks(self) -> tuple[QDockWidget, ...]:
+        """The docks that belong to the Track tab (library, results, loops, stems)."""
+        return (self.library_dock, self.results_dock, self.loop_dock, self.stems_dock)
+
+    def _on_workspace_changed(self, index: int) -> None:
+        """The SysEx browser and the latent lab get the whole window: the Track tab's docks
+        are put away while they show, and come back as they were."""
+        on_track = self.workspace.widget(index) is self.track_page
+        if not on_track and self._put_away_docks is None:
+            self._put_away_docks = [d for d in self.track_docks if d.isVisible()]
+            for dock in self._put_away_docks:
+                dock.hide()
+        elif on_track and self._put_away_docks is not None:
+            for dock in self._put_away_docks:
+                dock.show()
+            self._put_away_docks = None
+
+    def _show_track_dock(self, dock: QDockWidget) -> None:
+        """Show a Track-tab dock now, or when the Track tab is back."""
+        if self._put_away_docks is None:
+            dock.show()
+        elif dock not in self._put_away_docks:
+            self._put_away_docks.append(dock)
 
     def shutdown(self) -> bool:
         """Save the layout, cancel all analyses and join the worker threads (idempotent).

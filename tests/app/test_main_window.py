@@ -261,3 +261,29 @@ def test_about_lists_version_and_backends(qtbot: QtBot, window: MainWindow, show
     assert "Breakroom" in box.text() and "libsndfile" in box.text()
     assert box.isVisible() is show
     box.deleteLater()
+
+
+def test_sysex_and_latent_tabs_get_the_whole_window(qtbot: QtBot, make_context) -> None:
+    context = make_context()
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.loop_dock.hide()  # the user closed one dock: it stays closed
+    shown = [d for d in window.track_docks if d.isVisible()]
+    assert window.results_dock in shown and window.loop_dock not in shown
+    window.workspace.setCurrentWidget(window.sysex_page)
+    assert not any(d.isVisible() for d in window.track_docks)
+    assert window.activity_dock.isVisible()  # jobs of every tab show there
+    window._show_track_dock(window.stems_dock)  # stems arrive meanwhile: shown later
+    assert not window.stems_dock.isVisible()
+    window.save_layout()  # saved as the Track tab has it
+    window.workspace.setCurrentWidget(window.latent_page)
+    assert not any(d.isVisible() for d in window.track_docks)
+    window.workspace.setCurrentWidget(window.track_page)
+    assert {d for d in window.track_docks if d.isVisible()} == {*shown, window.stems_dock}
+    second = MainWindow(context)
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    assert second.results_dock.isVisible() and not second.loop_dock.isVisible()
