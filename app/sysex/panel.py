@@ -202,7 +202,7 @@ class SysExPanel(PresetEditsMixin, PresetOutputMixin, QWidget):
         for w, stretch in ((self.tree, 0), (self.table, 1), (self.tabs, 1)):
             split.addWidget(w)
             split.setStretchFactor(split.count() - 1, stretch)
-        split.setSizes([170, 380, 430])
+        split.setSizes([240, 520, 520])  # the tab has the whole window width
         self.status = QLabel("Drop .syx or .mid files here, or Open…")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
