@@ -11,7 +11,10 @@ from collections.abc import Sequence
 import mir_eval
 import numpy as np
 import pytest
+import torch
 
+from core.analysis.drum_model.features import N_BANDS
+from core.analysis.drum_model.inference import BAND_SHIFTS, DrumActivationStream, band_shifted
 from core.analysis.drum_model.weights import default_weights_path, load_model, sha256_file
 from core.analysis.drums import MODEL_BACKEND_NAME, DrumOptions, DrumTranscriber, transcribe_drums
 from core.devset import ClipSpec, render_clip, synth_kit
@@ -97,3 +100,25 @@ def test_streaming_blocks_match_one_call(model) -> None:
         hits = run(clip.samples, model, block=block)
         assert [h.instrument for h in hits] == [h.instrument for h in whole]
         assert np.allclose([h.time for h in hits], [h.time for h in whole], atol=0.0101)
+
+
+def test_band_shifted_moves_bands_and_repeats_the_edge() -> None:
+    frames = np.arange(12, dtype=np.float32).reshape(2, 6)
+    up, down = band_shifted(frames, 1), band_shifted(frames, -1)
+    assert np.array_equal(up[:, 1:], frames[:, :-1]) and np.array_equal(up[:, 0], frames[:, 0])
+    assert np.array_equal(down[:, :-1], frames[:, 1:])
+    assert np.array_equal(down[:, -1], frames[:, -1])
+    assert np.array_equal(band_shifted(frames, 0), frames)
+
+
+def test_activations_average_the_shifted_views(model) -> None:
+    rng = np.random.default_rng(3)
+    stream = DrumActivationStream(model)
+    chunk = rng.normal(-1.0, 0.5, (2 * model.net.context + 40, N_BANDS)).astype(np.float32)
+    with torch.inference_mode():
+        single = [torch.sigmoid(model.net(torch.from_numpy(band_shifted(chunk, s))[None]))[0]
+                  .numpy() for s in BAND_SHIFTS]
+    assert len(BAND_SHIFTS) == 3
+    assert np.allclose(stream.activate(chunk), np.mean(single, axis=0), atol=1e-6)
+    # The views disagree on random features: averaging is not a no-op.
+    assert np.abs(single[1] - single[0]).max() > 1e-3
