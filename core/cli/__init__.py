@@ -16,6 +16,7 @@ from core import __version__
 from core.cli import (
     analyze_command,
     info_command,
+    latent_command,
     loop2midi_command,
     models_command,
     separate_command,
@@ -27,7 +28,7 @@ from core.errors import ConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _COMMANDS = (analyze_command, info_command, loop2midi_command, separate_command,
-             models_command, sysex_command)
+             models_command, sysex_command, latent_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -97,6 +97,12 @@ class LatentConfig:
                 f"model.patch_steps ({self.model.patch_steps}) must divide the clip length "
                 f"({self.grid.steps} steps = {self.grid.bars} bars × {self.grid.beats_per_bar} "
                 f"beats × {self.grid.steps_per_beat})")
+        tokens = self.grid.steps // self.model.patch_steps
+        if self.model.latent_dim % tokens:
+            raise InvalidParameter(
+                f"model.latent_dim ({self.model.latent_dim}) must be a multiple of the clip's "
+                f"{tokens} tokens ({self.grid.steps} steps / patch_steps "
+                f"{self.model.patch_steps})")
 
     def with_latent_dim(self, latent_dim: int) -> LatentConfig:
         """The same config with another latent size."""

@@ -278,3 +278,24 @@ def load_dataset(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]
         more = f" (and {len(result.skipped) - 5} more)" if len(result.skipped) > 5 else ""
         raise LatentDataError(where, f"no usable MIDI clip in {len(files)} file(s): {why}{more}")
     return LatentDataset(grid=grid, clips=tuple(clips), report=result)
+
+
+def clip_from_spec(spec: str | os.PathLike[str], grid: GridSpec) -> GridClip:
+    """One clip named ``file.mid`` (its first segment) or ``file.mid#N`` (segment N).
+
+    Raises
+    ------
+    LatentDataError
+        The file cannot give clips, or it has fewer than N segments.
+    """
+    text = str(spec)
+    path, sep, number = text.rpartition("#")
+    if not sep or not number.isdigit() or Path(text).exists():
+        path, index = text, 1
+    else:
+        index = int(number)
+    clips, _ = clips_from_file(path, grid)
+    if not 1 <= index <= len(clips):
+        raise LatentDataError(path, f"has {len(clips)} clip(s) of {grid.bars} bars; there is no "
+                                    f"segment #{index}")
+    return clips[index - 1]

@@ -21,7 +21,7 @@ from core.latent.clip import GridClip, GridSpec
 from core.latent.config import LatentConfig
 from core.latent.dataset import ClipArrays, stack_clips
 from core.latent.errors import CheckpointError
-from core.latent.model import PerformanceVAE, kl_per_clip
+from core.latent.model import PerformanceVAE, classes_to_roll, kl_per_clip, top_note_classes
 
 BATCH = 64
 """Clips per forward pass at inference."""
@@ -50,9 +50,9 @@ def reconstruction_loss(outputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor]
                         cc_present: torch.Tensor, cc_weight: float) -> torch.Tensor:
     """Reconstruction loss of each clip (per step; see :mod:`core.latent.metrics`): ``[B]``."""
     onset_logits, active_logits, cc_pred = outputs
-    bce = torch.nn.functional.binary_cross_entropy_with_logits
-    on = bce(onset_logits, onsets.to(onset_logits.dtype), reduction="none").sum(-1)
-    act = bce(active_logits, active.to(active_logits.dtype), reduction="none").sum(-1)
+    ce = torch.nn.functional.cross_entropy
+    on = ce(onset_logits.transpose(1, 2), top_note_classes(onsets), reduction="none")
+    act = ce(active_logits.transpose(1, 2), top_note_classes(active), reduction="none")
     mask = cc_present.to(cc.dtype)[:, None, :]
     err = (torch.abs(cc_pred - cc) * mask).sum(-1)
     return (on + act + cc_weight * err).mean(-1)
@@ -82,8 +82,8 @@ def reconstruct_arrays(net: PerformanceVAE, arrays: ClipArrays, *, device: str,
             outputs, mu, logvar = net(net.step_features(on, act, cc, present), sample=False)
             parts["rec"].append(reconstruction_loss(outputs, on, act, cc, present, cc_weight)
                                 .cpu().numpy())
-            parts["on"].append((outputs[0] > 0).cpu().numpy())
-            parts["act"].append((outputs[1] > 0).cpu().numpy())
+            parts["on"].append(classes_to_roll(outputs[0]).cpu().numpy())
+            parts["act"].append(classes_to_roll(outputs[1]).cpu().numpy())
             parts["cc"].append(outputs[2].float().cpu().numpy())
             parts["mu"].append(mu.float().cpu().numpy())
             parts["lv"].append(logvar.float().cpu().numpy())
@@ -107,7 +107,8 @@ class LatentModel:
         self.config: LatentConfig = checkpoint.config
         self.grid: GridSpec = checkpoint.config.grid
         self.device = resolve_device(device, purpose="latent model")
-        net = build_net(self.config)
+        with torch.random.fork_rng(devices=[]):  # initial weights are overwritten anyway
+            net = build_net(self.config)
         try:
             net.load_state_dict(checkpoint.model_state, strict=True)
         except RuntimeError as exc:
@@ -161,7 +162,7 @@ class LatentModel:
         for start in range(0, len(z), BATCH):
             on, act, cc = self.net.decode(torch.from_numpy(z[start:start + BATCH])
                                           .to(self.device))
-            parts.append(((on > 0).cpu().numpy(), (act > 0).cpu().numpy(),
+            parts.append((classes_to_roll(on).cpu().numpy(), classes_to_roll(act).cpu().numpy(),
                           cc.float().cpu().numpy()))
         return ClipArrays(np.concatenate([p[0] for p in parts]),
                           np.concatenate([p[1] for p in parts]),

@@ -8,9 +8,10 @@
   over all clips.
 * **KL divergence**: KL(q(z|x) ‖ N(0, I)) of each clip in nats, summed over latent dimensions,
   averaged over clips.
-* **Reconstruction loss**: the training objective without the KL term, per step: summed binary
-  cross-entropy of onsets and of note activity over the 128 pitches plus ``cc_weight`` × the
-  summed absolute CC error of the present controllers, averaged over steps and clips.
+* **Reconstruction loss**: the training objective without the KL term, per step: the
+  cross-entropy of the step's note onset (one of "none" + 128 pitches, the top note where the
+  input has chords) plus that of the sounding note, plus ``cc_weight`` × the summed absolute
+  CC error of the present controllers, averaged over steps and clips (nats).
 * **MR-STFT**: :func:`core.latent.synth.mr_stft_distance` between the built-in synth's renders
   of the true and the reconstructed clip.
 * **Baseline**: the per-step mean CC curve of the training clips (each controller averaged

@@ -159,7 +159,8 @@ def read_performance(path: str | os.PathLike[str], *, steps_per_beat: int = 16,
         path=str(file), notes=grid_notes, cc_events=cc_events,
         cc_event_count=sum(len(e) for e in cc_ticks.values()),
         length_steps=int(np.ceil(length * scale)), steps_per_beat=steps_per_beat,
-        bpm=round(float(mido.tempo2bpm(first)), 3), tempo_changes=sum(1 for t in tempos[1:] if t != first),
+        bpm=round(float(mido.tempo2bpm(first)), 3),
+        tempo_changes=sum(1 for t in tempos[1:] if t != first),
         beats_per_bar=beats_per_bar, midi_type=int(midi.type))
 
 
@@ -168,8 +169,8 @@ def clip_midi_bytes(clip: GridClip, grid: GridSpec, *, track_name: str = "Breakr
     """A type-1, 480-PPQ Standard MIDI File of ``clip``: notes and the CC automation of the
     controllers present (a CC event on every step where its 0–127 value changes). The file is
     exactly the clip's length."""
-    per_step = TICKS_PER_BEAT // grid.steps_per_beat if TICKS_PER_BEAT % grid.steps_per_beat == 0 \
-        else None
+    exact = TICKS_PER_BEAT % grid.steps_per_beat == 0
+    per_step = TICKS_PER_BEAT // grid.steps_per_beat if exact else None
     end_tick = round(clip.steps * TICKS_PER_BEAT / grid.steps_per_beat)
 
     def tick(step: int) -> int:

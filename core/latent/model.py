@@ -6,14 +6,24 @@ Shapes (``B`` clips, ``T`` steps, ``P`` = ``patch_steps``, ``C`` controllers, ``
 * input per step: onset (128) + active (128) + CC values (C) + CC present flags (C);
   ``P`` consecutive steps form one token (a linear "patch" embedding), so the Transformer sees
   ``T / P`` tokens while the clip keeps its full step resolution;
-* encoder: a learned summary token + the patch tokens with learned positions → ``layers``
-  pre-norm Transformer encoder layers → the summary token's output → ``mu``, ``logvar`` (Z);
-* decoder: ``z`` becomes ``memory_tokens`` memory vectors; learned position queries (plus a
-  projection of ``z``) run through Transformer decoder layers (self-attention over positions,
-  cross-attention to the memory) → per patch ``P × (128 + 128 + C)`` outputs: onset and
-  activity logits and CC values (sigmoid, 0–1).
+* encoder: the patch tokens with learned positions → pre-norm Transformer encoder layers →
+  each token's output → (one linear map shared by all tokens) ``Z / tokens`` means and
+  log-variances; concatenated over the tokens they are ``mu`` and ``logvar`` (Z). The latent
+  vector is thus laid out in time: a 128-D code of a 32-token clip gives 4 numbers per 1/8
+  note. (A pooled summary token must squeeze exact note positions through attention averages
+  and, like a dense map of all tokens, memorises the training clips instead of learning to
+  encode; the shared per-token map generalises from a few hundred clips.)
+* decoder: ``z`` is cut back into its per-token parts, each mapped (shared weights) to a
+  vector, plus learned positions, and all of ``z`` also becomes ``memory_tokens`` memory
+  vectors; Transformer decoder layers (self-attention over
+  positions, cross-attention to the memory) → per patch ``P × (129 + 129 + C)`` outputs: per step a
+  categorical over "no onset" + the 128 pitches for the note starting there, the same for the
+  note sounding there, and the CC values (sigmoid, 0–1).
 
-Decoding is non-autoregressive: one pass gives the whole clip.
+The outputs are one voice: where the input has chords, the targets are their top notes (the
+synth lines this lab is for — basses, leads, acid lines — are monophonic). A categorical per
+step learns far faster than 128 independent on/off outputs, which collapse to "no note"
+because notes are rare. Decoding is non-autoregressive: one pass gives the whole clip.
 """
 
 from __future__ import annotations
@@ -26,6 +36,8 @@ from torch import nn
 from core.errors import InvalidParameter
 
 N_PITCHES = 128
+N_CLASSES = N_PITCHES + 1
+"""Per-step categories: 0 = no note, 1 + p = MIDI pitch p."""
 
 
 @dataclass(frozen=True)
@@ -69,19 +81,23 @@ class PerformanceVAE(nn.Module):
         c, d, p = config, config.d_model, config.patch_steps
         self.tokens = steps // p
         self.step_inputs = 2 * N_PITCHES + 2 * n_cc
-        self.step_outputs = 2 * N_PITCHES + n_cc
+        self.step_outputs = 2 * N_CLASSES + n_cc
         self.embed = nn.Linear(p * self.step_inputs, d)
-        self.enc_pos = nn.Parameter(torch.randn(self.tokens + 1, d) * 0.02)
-        self.summary = nn.Parameter(torch.randn(1, 1, d) * 0.02)
+        self.enc_pos = nn.Parameter(torch.randn(self.tokens, d) * 0.02)
         self.encoder = nn.TransformerEncoder(
             nn.TransformerEncoderLayer(d, c.heads, c.ff_dim, c.dropout, batch_first=True,
                                        norm_first=True),
             c.encoder_layers, enable_nested_tensor=False)
         self.enc_norm = nn.LayerNorm(d)
-        self.to_mu = nn.Linear(d, c.latent_dim)
-        self.to_logvar = nn.Linear(d, c.latent_dim)
+        if c.latent_dim % self.tokens:
+            raise InvalidParameter(f"model.latent_dim ({c.latent_dim}) must be a multiple of "
+                                   f"the number of tokens ({self.tokens} = {steps} steps / "
+                                   f"patch_steps {p})")
+        self.per_token = c.latent_dim // self.tokens
+        self.to_mu = nn.Linear(d, self.per_token)
+        self.to_logvar = nn.Linear(d, self.per_token)
         self.to_memory = nn.Linear(c.latent_dim, c.memory_tokens * d)
-        self.to_query = nn.Linear(c.latent_dim, d)
+        self.to_query = nn.Linear(self.per_token, d)
         self.dec_pos = nn.Parameter(torch.randn(self.tokens, d) * 0.02)
         self.decoder = nn.TransformerDecoder(
             nn.TransformerDecoderLayer(d, c.heads, c.ff_dim, c.dropout, batch_first=True,
@@ -100,21 +116,20 @@ class PerformanceVAE(nn.Module):
     def encode(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``features`` ``[B, T, F]`` → ``(mu, logvar)``, each ``[B, Z]``."""
         b = features.shape[0]
-        x = self.embed(features.reshape(b, self.tokens, -1))
-        x = torch.cat([self.summary.expand(b, -1, -1), x], dim=1) + self.enc_pos
-        h = self.enc_norm(self.encoder(x)[:, 0])
-        return self.to_mu(h), self.to_logvar(h).clamp(-12.0, 8.0)
+        x = self.embed(features.reshape(b, self.tokens, -1)) + self.enc_pos
+        h = self.enc_norm(self.encoder(x))
+        return self.to_mu(h).reshape(b, -1), self.to_logvar(h).reshape(b, -1).clamp(-12.0, 8.0)
 
     def decode(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``z`` ``[B, Z]`` → onset logits ``[B, T, 128]``, activity logits ``[B, T, 128]``
-        and CC values ``[B, T, C]`` in 0–1."""
+        """``z`` ``[B, Z]`` → onset logits ``[B, T, 129]``, activity logits ``[B, T, 129]``
+        (class 0 = none, 1 + p = pitch p) and CC values ``[B, T, C]`` in 0–1."""
         b, d = z.shape[0], self.config.d_model
         memory = self.to_memory(z).reshape(b, self.config.memory_tokens, d)
-        queries = self.dec_pos.unsqueeze(0) + self.to_query(z).unsqueeze(1)
+        queries = self.dec_pos.unsqueeze(0) + self.to_query(z.reshape(b, self.tokens, -1))
         h = self.dec_norm(self.decoder(queries, memory))
         out = self.head(h).reshape(b, self.steps, self.step_outputs)
-        return (out[..., :N_PITCHES], out[..., N_PITCHES:2 * N_PITCHES],
-                torch.sigmoid(out[..., 2 * N_PITCHES:]))
+        return (out[..., :N_CLASSES], out[..., N_CLASSES:2 * N_CLASSES],
+                torch.sigmoid(out[..., 2 * N_CLASSES:]))
 
     def forward(self, features: torch.Tensor, *, sample: bool = True,
                 generator: torch.Generator | None = None
@@ -141,3 +156,17 @@ def kl_per_clip(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 def parameter_count(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def top_note_classes(roll: torch.Tensor) -> torch.Tensor:
+    """Per-step class of a bool roll ``[..., T, 128]``: 0 when empty, else 1 + its highest
+    pitch. ``[..., T]`` int64."""
+    pitches = torch.arange(1, N_CLASSES, device=roll.device)
+    return (roll.to(torch.int64) * pitches).amax(dim=-1)
+
+
+def classes_to_roll(logits: torch.Tensor) -> torch.Tensor:
+    """Bool roll ``[..., T, 128]`` of the most likely class of each step (class 0 → empty)."""
+    best = logits.argmax(dim=-1)
+    roll = torch.nn.functional.one_hot(best, N_CLASSES)[..., 1:]
+    return roll.to(torch.bool)

@@ -39,15 +39,15 @@ def render_clip(clip: GridClip, grid: GridSpec, *, sample_rate: int = SAMPLE_RAT
                 tail_seconds: float = 0.0) -> np.ndarray:
     """Mono float32 audio of ``clip`` at its tempo (peak-normalised to −1 dBFS if louder)."""
     step_s = 60.0 / max(clip.bpm, 1.0) / grid.steps_per_beat
-    total = int(round((clip.steps * step_s + tail_seconds) * sample_rate))
+    total = round((clip.steps * step_s + tail_seconds) * sample_rate)
     step_of_sample = np.minimum((np.arange(total) / sample_rate / step_s).astype(int),
                                 clip.steps - 1)
     attack = 0.001 + 0.3 * _controller(clip, grid, 5)[step_of_sample]
     decay = 0.03 + 1.47 * _controller(clip, grid, 6)[step_of_sample]
     voice = np.zeros(total)
     for note in clip.notes():
-        a = int(round(note.start * step_s * sample_rate))
-        off = int(round(note.end * step_s * sample_rate))
+        a = round(note.start * step_s * sample_rate)
+        off = round(note.end * step_s * sample_rate)
         b = min(total, off + int(0.015 * sample_rate))
         if a >= b:
             continue
@@ -91,7 +91,7 @@ def _effects(x: np.ndarray, clip: GridClip, grid: GridSpec, step_of_sample: np.n
     out = out + _comb(out * _controller(clip, grid, 8)[step_of_sample],
                       int(0.043 * sample_rate), 0.6)
     out = out + _comb(out * _controller(clip, grid, 9)[step_of_sample],
-                      max(1, int(round(0.75 * grid.steps_per_beat * step_s * sample_rate))), 0.45)
+                      max(1, round(0.75 * grid.steps_per_beat * step_s * sample_rate)), 0.45)
     peak = float(np.max(np.abs(out))) if n else 0.0
     if peak > 0.89:
         out *= 0.89 / peak

@@ -222,7 +222,7 @@ def _prepare(data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | L
 def train_latent(data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | LatentDataset,
                  config: LatentConfig, out_dir: str | os.PathLike[str], *, resume: bool = False,
                  overwrite: bool = False, device: str | None = None,
-                 heldout: LatentDataset | None = None,
+                 heldout: LatentDataset | None = None, mrstft_clips: int = 8,
                  on_epoch: Callable[[EpochRecord], None] | None = None,
                  progress: ProgressCallback | None = None,
                  cancel: CancelToken | None = None) -> TrainResult:
@@ -245,6 +245,8 @@ def train_latent(data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
         ``auto``/``cpu``/``cuda``/``mps``; ``None`` = the config's ``train.device``.
     heldout
         Clips to measure on instead of splitting ``data`` by file.
+    mrstft_clips
+        Held-out clips rendered by the built-in synth for the final MR-STFT (0 = skip).
     on_epoch
         Called (on this thread) with each :class:`EpochRecord`.
 
@@ -288,7 +290,7 @@ def train_latent(data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
         torch.set_num_threads(threads)
     model = LatentModel(read_checkpoint(path), device)
     evaluation = evaluate_arrays(model, holdout if len(holdout) else train,
-                                 bpms=_bpms(dataset, heldout, info), mrstft_clips=8,
+                                 bpms=_bpms(dataset, heldout, info), mrstft_clips=mrstft_clips,
                                  cancel=cancel)
     final = read_checkpoint(path)
     save_checkpoint(path, config=config, model=run.net, optimizer=run.optimizer,
