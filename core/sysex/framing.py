@@ -284,4 +284,33 @@ def read_sysex_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Fil
         raise
     except OSError as exc:
         raise SysExError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    if data[:4] == b"RIFF" and data[8:12] == b"RMID" and b"MThd" in data[:4096]:
+        data = data[data.index(b"MThd"):]  # a RIFF-wrapped Standard MIDI File
+    kind = other_format(data)
+    if kind is not None:
+        raise SysExError(f"{p}: not a SysEx dump — it is {kind}")
     return scan_bytes(data, name=str(p))
+
+
+_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"fLaC", "a FLAC audio file"),
+    (0, b"OggS", "an Ogg audio file"),
+    (0, b"ID3", "an MP3 audio file"),
+    (0, b"\x89PNG", "a PNG image"),
+    (0, b"\xff\xd8\xff", "a JPEG image"),
+    (0, b"%PDF", "a PDF document"),
+    (0, b"PK\x03\x04", "a ZIP archive (unpack it and open the .syx files inside)"),
+    (0, b"\x7fELF", "a program"),
+    (8, b"WAVE", "a WAV audio file"),
+    (8, b"AIFF", "an AIFF audio file"),
+)
+
+
+def other_format(data: bytes) -> str | None:
+    """What ``data`` is when its first bytes are the signature of a common non-SysEx format
+    (audio, image, archive, document), or ``None``. A SysEx dump starts with ``F0`` or, for
+    raw captures, with anything else — never with these signatures."""
+    for offset, magic, kind in _SIGNATURES:
+        if data[offset:offset + len(magic)] == magic:
+            return kind
+    return None

@@ -159,6 +159,29 @@ def test_unreadable_paths(tmp_path):
         decode_file(tmp_path)
 
 
+def test_audio_and_other_formats_are_named_not_scanned(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    wav = tmp_path / "bounce.syx"  # a WAV renamed: its samples hold F0 bytes aplenty
+    sf.write(wav, np.random.default_rng(0).uniform(-1, 1, 44100), 44100, format="WAV")
+    with pytest.raises(SysExError, match=r"bounce\.syx: not a SysEx dump — it is a WAV audio"):
+        decode_file(wav)
+    png = tmp_path / "patch.syx"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    with pytest.raises(SysExError, match="PNG image"):
+        decode_file(png)
+
+
+def test_riff_wrapped_midi_file_is_read(tmp_path):
+    smf = _write_mid(tmp_path / "dump.mid", [_virus("Wrapped")]).read_bytes()
+    rmid = tmp_path / "dump.rmi"
+    rmid.write_bytes(b"RIFF" + (len(smf) + 12).to_bytes(4, "little") + b"RMIDdata"
+                     + len(smf).to_bytes(4, "little") + smf)
+    result = decode_file(rmid)
+    assert result.container == "midi" and [p.name for p in result.presets] == ["Wrapped"]
+
+
 # -- sysex-toolkit definitions -------------------------------------------------------------
 
 TOOLKIT = {
