@@ -94,8 +94,10 @@ def main() -> None:
                                                   train_seconds=seconds,
                                                   parameters=result.parameters))
             models[size] = LatentModel.load(result.checkpoint, device=args.device)
+            capped = (f", stopped by train.max_minutes ({cfg.train.max_minutes:g} min) before "
+                      f"epoch {cfg.train.epochs}" if result.stopped_by_time else "")
             print(f"latent {size}: trained {result.epochs_run} epochs in {seconds:.1f} s "
-                  f"({result.epoch_seconds:.2f} s/epoch)", flush=True)
+                  f"({result.epoch_seconds:.2f} s/epoch{capped})", flush=True)
         print("\n## Held-out results per latent size\n")
         print(results_markdown(rows))
         print("| Latent | train s | CC-ME vs baseline | note precision | note recall |")

@@ -226,6 +226,9 @@ def _train(args: argparse.Namespace, ctx: CliContext) -> int:
                                      "holdout_clips": result.holdout_clips}, indent=2) + "\n")
     else:
         ctx.stdout.write(results_markdown([row]))
+    if result.stopped_by_time:
+        ctx.info(f"stopped after {len(result.history)} of {config.train.epochs} epochs: "
+                 f"train.max_minutes is {config.train.max_minutes:g}; --resume continues")
     ctx.info(f"checkpoint: {result.checkpoint}; tables: "
              f"{', '.join(p.name for p in written)} ({seconds:.0f} s)")
     return 0

@@ -170,7 +170,7 @@ def config_differences(a: LatentConfig, b: LatentConfig) -> list[str]:
     out: list[str] = []
     for section in ("data", "model", "train"):
         for key in sorted(set(da[section]) | set(db[section])):
-            if section == "train" and key in ("epochs", "threads", "device"):
+            if section == "train" and key in ("epochs", "threads", "device", "max_minutes"):
                 continue
             if da[section].get(key) != db[section].get(key):
                 out.append(f"{section}.{key} {da[section].get(key)} vs {db[section].get(key)}")

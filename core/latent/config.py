@@ -34,7 +34,10 @@ class TrainSettings:
     linearly from 0 over ``beta_warmup_epochs``. ``learning_rate`` warms up over the first
     ``warmup_steps`` optimiser steps, then decays along a cosine to ``learning_rate ×
     final_lr_fraction``. ``transpose`` shifts each training clip by a random −N…+N semitones.
-    ``threads`` caps torch's CPU threads while training.
+    ``threads`` caps torch's CPU threads while training. ``max_minutes`` (0 = no limit) ends
+    training after the last epoch that fits in that many minutes of wall-clock time (measured
+    from the first epoch; the held-out evaluation after it is not counted) — the quick config's
+    promise to finish in five minutes holds on a busy machine too, at the cost of epochs.
     """
 
     epochs: int = 30
@@ -51,9 +54,11 @@ class TrainSettings:
     holdout_fraction: float = 0.15
     threads: int = 2
     device: str = "auto"
+    max_minutes: float = 0.0
 
     def __post_init__(self) -> None:
-        checks = (("epochs", 1, 100_000), ("batch_size", 1, 4096), ("learning_rate", 1e-7, 1.0),
+        checks = (("max_minutes", 0.0, 100_000.0), ("epochs", 1, 100_000),
+                  ("batch_size", 1, 4096), ("learning_rate", 1e-7, 1.0),
                   ("final_lr_fraction", 0.0, 1.0), ("warmup_steps", 0, 10**7),
                   ("weight_decay", 0.0, 1.0), ("beta_max", 0.0, 100.0),
                   ("beta_warmup_epochs", 0, 100_000), ("cc_weight", 0.0, 1e4),
@@ -123,7 +128,7 @@ class LatentConfig:
         seed and the optimisation settings that shape the run); 16 hex characters."""
         data = {"seed": self.seed, "data": self.grid.to_dict(), "model": asdict(self.model),
                 "train": {k: v for k, v in asdict(self.train).items()
-                          if k not in ("epochs", "threads", "device")}}
+                          if k not in ("epochs", "threads", "device", "max_minutes")}}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
     @classmethod

@@ -99,14 +99,15 @@ def _effects(x: np.ndarray, clip: GridClip, grid: GridSpec, step_of_sample: np.n
 
 
 def _comb(x: np.ndarray, delay: int, feedback: float) -> np.ndarray:
-    """Feedback comb: ``y[n] = x[n - delay] + feedback · y[n - delay]``."""
+    """Feedback comb: ``y[n] = x[n - delay] + feedback · y[n - delay]`` (computed a whole
+    delay length at a time)."""
     if delay <= 0 or not np.any(x):
         return np.zeros_like(x)
-    a = np.zeros(delay + 1)
-    a[0], a[-1] = 1.0, -feedback
-    b = np.zeros(delay + 1)
-    b[-1] = 1.0
-    return lfilter(b, a, x)
+    y = np.zeros_like(x)
+    for start in range(delay, len(x), delay):
+        stop = min(len(x), start + delay)
+        y[start:stop] = x[start - delay:stop - delay] + feedback * y[start - delay:stop - delay]
+    return y
 
 
 def mr_stft_distance(reference: np.ndarray, estimate: np.ndarray,

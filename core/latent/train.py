@@ -72,8 +72,9 @@ class EpochRecord:
 @dataclass(frozen=True)
 class TrainResult:
     """What a training run produced: the checkpoint, the per-epoch history, the epochs run now
-    (after ``resumed_from``), mean seconds per epoch of this run, and the held-out
-    :class:`Evaluation` of the final weights."""
+    (after ``resumed_from``), mean seconds per epoch of this run, the held-out
+    :class:`Evaluation` of the final weights, and whether ``train.max_minutes`` ended the run
+    before ``train.epochs``."""
 
     checkpoint: Path
     config: LatentConfig
@@ -87,6 +88,7 @@ class TrainResult:
     holdout_clips: int
     report: DatasetReport | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    stopped_by_time: bool = False
 
 
 def split_by_file(files: Sequence[str], fraction: float, seed: int) -> set[str]:
@@ -138,6 +140,7 @@ class _Run:
         self.steps_per_epoch = max(1, math.ceil(len(train) / config.train.batch_size))
         self.total_steps = self.steps_per_epoch * config.train.epochs
         self.global_step = 0
+        self.stopped_by_time = False
         self.history: list[dict[str, Any]] = []
         self.baseline = torch.from_numpy(baseline_curve(train.cc, train.cc_present))
         self.present_rate = torch.from_numpy(train.cc_present.mean(axis=0).astype(np.float32))
@@ -304,7 +307,7 @@ def train_latent(data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
                        epoch_seconds=float(np.mean(times)) if times else float("nan"),
                        evaluation=evaluation, parameters=parameter_count(run.net),
                        train_clips=len(train), holdout_clips=len(holdout),
-                       report=dataset.report, data=info)
+                       report=dataset.report, data=info, stopped_by_time=run.stopped_by_time)
 
 
 def _bpms(dataset: LatentDataset, heldout: LatentDataset | None,
@@ -330,6 +333,8 @@ def _loop(run: _Run, start: int, path: Path, info: dict[str, Any],
           on_epoch: Callable[[EpochRecord], None] | None, progress: ProgressCallback | None,
           offset: float, cancel: CancelToken | None) -> list[float]:
     epochs = run.config.train.epochs
+    limit = run.config.train.max_minutes * 60.0
+    started = time.perf_counter()
     times: list[float] = []
     span = (1.0 - offset) * 0.97
     for epoch in range(start + 1, epochs + 1):
@@ -355,6 +360,10 @@ def _loop(run: _Run, start: int, path: Path, info: dict[str, Any],
                         data=info, evaluation={})
         if on_epoch is not None:
             on_epoch(record)
+        spent = time.perf_counter() - started
+        if limit and epoch < epochs and spent * (len(times) + 1) / len(times) > limit:
+            run.stopped_by_time = True
+            break
     if not path.exists():
         raise CheckpointError(path, "no epoch to train (config epochs is not above the "
                                     "checkpoint's)")
