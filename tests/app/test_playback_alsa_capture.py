@@ -33,6 +33,8 @@ WINDOW = textwrap.dedent("""\
     beats = [0.25 * k for k in range(4)]
     assert controller.load(sys.argv[1], beats=beats, downbeats=[0.0])
     controller.metronome_action.setChecked(sys.argv[2] == "click")
+    # The null sink pulls as fast as the CPU allows: decode the whole track first.
+    assert controller.engine.wait_ready(1.5, timeout_s=30)
     controller.play_action.trigger()  # Space
     states = [controller.state]
     deadline = time.monotonic() + 20

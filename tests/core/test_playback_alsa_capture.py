@@ -31,6 +31,9 @@ PLAYER = textwrap.dedent("""\
     mix, drums, bass = sys.argv[1:4]
     engine.load(mix, stems={"drums": drums, "bass": bass})
     engine.set_stem("bass", mute=True)
+    # The null sink pulls as fast as the CPU allows: have the whole second decoded first,
+    # as a paced sound card would never outrun the reader.
+    assert engine.wait_ready(1.5, timeout_s=30)
     engine.play()
     deadline = time.monotonic() + 20
     while not engine.ended() and time.monotonic() < deadline:
