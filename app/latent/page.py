@@ -81,7 +81,8 @@ class LatentLabPage(QWidget):
         self.lab.current_changed.connect(self._on_current)
         self.lab.selection_changed.connect(self._on_selection)
         self.lab.interpolation_changed.connect(self._on_interpolation)
-        self.destroyed.connect(self.controller.close)
+        controller = self.controller  # plain Python state survives the C++ object
+        self.destroyed.connect(lambda *_: controller.close())
         self._on_model(None)
 
     # -- layout -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """``breakroom latent …``: the latent-space lab from the command line.
 
-    latent generate-examples OUT_DIR [--per-style 40] [--bars 8] [--seed 0]
+    latent generate-examples OUT_DIR [--per-style 100] [--bars 8] [--seed 0]
     latent report DIR [--config quick] [--json]
     latent train DIR [--config quick|full|FILE] [--out RUN_DIR] [--latent-dim N] [--epochs N]
                      [--resume] [--force] [--heldout DIR] [--device auto] [--json]
@@ -49,7 +49,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     g = leaves.add_parser("generate-examples", parents=[parent],
                           help="write the deterministic example clips")
     g.add_argument("out_dir", metavar="OUT_DIR")
-    g.add_argument("--per-style", type=int, default=40, help="files per style (default 40)")
+    g.add_argument("--per-style", type=int, default=100,
+                   help="files per style (default 100, the quick config's training set)")
     g.add_argument("--bars", type=int, default=8, help="bars per file (default 8)")
     g.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     g.set_defaults(handler=_generate)

@@ -149,3 +149,18 @@ def test_read_performance_keeps_tempo_and_meter(tmp_path):
     perf = read_performance(write_midi(tmp_path / "x.mid"), steps_per_beat=4)
     assert perf.bpm == pytest.approx(128.0) and perf.beats_per_bar == 4.0
     assert perf.midi_type == 1 and perf.length_beats == pytest.approx(16.0, abs=0.5)
+
+
+def test_absurdly_long_file_is_refused_without_building_it(tmp_path):
+    import mido
+
+    track = mido.MidiTrack([mido.Message("control_change", control=1, value=3, time=0),
+                            mido.Message("note_on", note=60, velocity=90, time=0),
+                            mido.Message("note_off", note=60, velocity=0, time=0x0FFFFFFF)])
+    midi = mido.MidiFile(ticks_per_beat=24)
+    midi.tracks.append(track)
+    path = tmp_path / "forever.mid"
+    midi.save(path)
+    with pytest.raises(LatentDataError, match="looks damaged") as info:
+        clips_from_file(path, GRID16)
+    assert "forever.mid" in str(info.value)
