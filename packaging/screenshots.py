@@ -19,6 +19,8 @@ sys.path[0] = str(ROOT)
 
 SHOTS = ("main_window", "waveform", "spectrogram", "drum_timeline", "results", "loops",
          "transport")
+"""Widgets of the Track tab shot after the demo track is analysed; ``sysex`` (the SysEx tab on
+a generated DX7 bank, two voices compared) is shot last."""
 
 
 def _wait(app: object, condition: object, timeout_s: float) -> bool:
@@ -29,6 +31,25 @@ def _wait(app: object, condition: object, timeout_s: float) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+def _generated_bank(path: Path) -> Path:
+    """A DX7 bank of 32 voices with seeded random settings (a stand-in for a user's bank)."""
+    import random
+
+    from core.sysex import Preset, encode_bank, get_table
+
+    table = get_table("dx7_vced")
+    rng = random.Random(7)
+    names = ("WOBBLE", "REESE", "SUB", "STAB", "PAD", "PLUCK", "LEAD", "BELL")
+    voices = []
+    for k in range(32):
+        values = {p.name: rng.randint(p.minimum, p.maximum) for p in table.parameters}
+        data = table.write_name(table.write(bytes(table.length), values),
+                                f"{names[k % len(names)]} {k + 1:02d}")
+        voices.append(Preset(table=table, data=data))
+    path.write_bytes(b"".join(encode_bank(voices)))
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +102,18 @@ def main(argv: list[str] | None = None) -> int:
         path = out / f"{name}.png"
         widgets[name].grab().save(str(path))
         print(path)
+    window.workspace.setCurrentWidget(window.sysex_page)
+    window.sysex_page.open_files([_generated_bank(scratch / "generated-dx7-bank.syx")])
+    _wait(app, lambda: window.sysex_page.table.model().rowCount() >= 32, args.timeout)
+    window.sysex_page.table.selectRow(0)
+    window.sysex_page.table.selectionModel().select(
+        window.sysex_page.table.model().index(4, 0),
+        window.sysex_page.table.selectionModel().SelectionFlag.Select
+        | window.sysex_page.table.selectionModel().SelectionFlag.Rows)
+    _wait(app, lambda: False, 0.5)
+    path = out / "sysex.png"
+    window.grab().save(str(path))
+    print(path)
     window.shutdown()
     context.close()
     return 0
