@@ -21,6 +21,9 @@ from app.models.session_model import SessionModel, TrackEntry
 from app.workers.worker import Worker
 from core.jobs import CancelToken, ProgressCallback, report
 
+_VIEW_JOBS = ("peaks", "spectrogram", "loops")
+"""The selected track's view jobs, run one after the other."""
+
 
 def build_peaks(path: Path, *, progress: ProgressCallback | None = None,
                 cancel: CancelToken | None = None) -> object:
@@ -79,6 +82,8 @@ class MediaController(QObject):
         self._peaks: dict[str, object] = {}
         self._spectrograms: dict[str, object] = {}
         self._running: dict[tuple[str, str], Worker] = {}
+        self._finished: set[tuple[str, str]] = set()  # peaks/spectrogram run (or failed)
+        self._ranked_for: dict[str, object] = {}  # the analysis each track's loops came from
         self._shown: str | None = None
         self.loop_bars = int(context.config.get("export.bars"))
         session.selection_changed.connect(self._on_selection)
@@ -104,20 +109,29 @@ class MediaController(QObject):
             return
         first_time = self._shown != track_id
         self._shown = track_id
-        self._ensure(entry, "peaks")
-        self._ensure(entry, "spectrogram")
-        if not entry.loops and ("loops", track_id) not in self._running:
-            self._start_loops(entry)
+        self._start_next(entry)
         if first_time:
             for store, signal in ((self._peaks, self.peaks_ready),
                                   (self._spectrograms, self.spectrogram_ready)):
                 if track_id in store:
                     signal.emit(track_id, store[track_id])
 
+    def _start_next(self, entry: TrackEntry) -> None:
+        """Start the first view job the track still needs — waveform peaks, spectrogram, then
+        loop ranking — one at a time: each holds the interpreter lock between its numpy calls,
+        and next to analysis and separation on a 2-core machine a third and fourth such thread
+        made the window wait for it (the next one starts when this one finishes)."""
+        if any((kind, entry.id) in self._running for kind in _VIEW_JOBS):
+            return
+        if entry.id not in self._peaks and ("peaks", entry.id) not in self._finished:
+            self._ensure(entry, "peaks")
+        elif (entry.id not in self._spectrograms
+              and ("spectrogram", entry.id) not in self._finished):
+            self._ensure(entry, "spectrogram")
+        elif not entry.loops and self._ranked_for.get(entry.id) is not entry.analysis:
+            self._start_loops(entry)
+
     def _ensure(self, entry: TrackEntry, kind: str) -> None:
-        store = self._peaks if kind == "peaks" else self._spectrograms
-        if entry.id in store or (kind, entry.id) in self._running:
-            return  # shown from memory by _refresh when the track is (re)shown
         fn = build_peaks if kind == "peaks" else build_spectrogram
         worker = Worker(fn, entry.path, title=f"{kind.capitalize()} of {entry.name}")
         worker.succeeded.connect(functools.partial(self._on_media, entry.id, kind))
@@ -125,6 +139,7 @@ class MediaController(QObject):
         self._track(kind, entry.id, worker)
 
     def _start_loops(self, entry: TrackEntry) -> None:
+        self._ranked_for[entry.id] = entry.analysis
         bars = self.loop_bars
         stem = entry.stem_files.get("drums")
         worker = Worker(rank_loops, entry.path, entry.analysis, bars, stem,
@@ -137,8 +152,20 @@ class MediaController(QObject):
         key = (kind, track_id)
         self._running[key] = worker
         worker.finished.connect(functools.partial(self._running.pop, key, None))
+        if kind in _VIEW_JOBS:
+            worker.finished.connect(functools.partial(self._on_view_job_done, kind, track_id))
         if not self._context.runner.is_shut_down:
             self._context.runner.start(worker)
+
+    def _on_view_job_done(self, kind: str, track_id: str) -> None:
+        """Start the selected track's next view job (peaks or a spectrogram that failed or was
+        cancelled are not tried again for this track; loops again only for a new analysis)."""
+        self._finished.add((kind, track_id))
+        entry = self._session.track(track_id) if track_id in self._session else None
+        if (entry is not None and entry.analysis is not None and self._shown == track_id
+                and track_id == self._session.selected_id
+                and not self._context.runner.is_shut_down):
+            self._start_next(entry)
 
     def _on_media(self, track_id: str, kind: str, value: object) -> None:
         if track_id not in self._session:
@@ -160,6 +187,8 @@ class MediaController(QObject):
     def _forget(self, track_id: str) -> None:
         self._peaks.pop(track_id, None)
         self._spectrograms.pop(track_id, None)
+        self._finished = {key for key in self._finished if key[1] != track_id}
+        self._ranked_for.pop(track_id, None)
         for key, worker in list(self._running.items()):
             if key[1] == track_id:
                 worker.cancel()
@@ -169,6 +198,7 @@ class MediaController(QObject):
         entry = self._session.track(track_id)
         if entry is not None and entry.analysis is not None:
             self._session.update_track(track_id, loops=(), loop=None)
+            self._ranked_for.pop(track_id, None)
             if ("loops", track_id) not in self._running:
                 self._start_loops(entry)
 

@@ -9,6 +9,7 @@ import mido
 import numpy as np
 import pytest
 import soundfile as sf
+from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from app.main_window import MainWindow
@@ -97,6 +98,32 @@ def test_tempo_flip_rederives_the_grid(qtbot: QtBot, window: MainWindow, dnb_wav
     after = window.session.track(track_id).analysis
     assert after.tempo_bpm == pytest.approx(before.tempo_bpm / 2, rel=0.02)
     assert len(after.beats) == pytest.approx(len(before.beats) / 2, rel=0.1)
+    # The loops are ranked again on the new grid (bars twice as long now).
+    qtbot.waitUntil(lambda: bool(window.session.track(track_id).loops), timeout=TIMEOUT_MS)
+    loop = window.session.track(track_id).loops[0]
+    bar_s = 4 * 60.0 / after.tempo_bpm
+    assert loop.end - loop.start == pytest.approx(loop.bars * bar_s, rel=0.05)
+
+
+def test_view_jobs_run_one_at_a_time(qtbot: QtBot, window: MainWindow, dnb_wav) -> None:
+    path, _ = dnb_wav
+    running: list[int] = []
+    seen: set[str] = set()
+
+    def sample() -> None:
+        kinds = [kind for kind, _ in window.media._running if kind != "separate"]
+        seen.update(kinds)
+        running.append(len(kinds))
+
+    timer = QTimer()
+    timer.timeout.connect(sample)
+    timer.start(2)
+    track_id = _analysed(qtbot, window, path)
+    qtbot.waitUntil(lambda: window.track_views.spectrogram.image is not None,
+                    timeout=TIMEOUT_MS)
+    timer.stop()
+    assert window.session.track(track_id).loops
+    assert seen == {"peaks", "spectrogram", "loops"} and max(running) == 1
 
 
 def test_separation_adds_stems_and_reanalyses(
