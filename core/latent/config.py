@@ -34,7 +34,8 @@ class TrainSettings:
     linearly from 0 over ``beta_warmup_epochs``. ``learning_rate`` warms up over the first
     ``warmup_steps`` optimiser steps, then decays along a cosine to ``learning_rate ×
     final_lr_fraction``. ``transpose`` shifts each training clip by a random −N…+N semitones.
-    ``threads`` caps torch's CPU threads while training. ``max_minutes`` (0 = no limit) ends
+    ``threads`` caps torch's CPU threads while training (when training runs on the main
+    thread, as from the command line). ``max_minutes`` (0 = no limit) ends
     training after the last epoch that fits in that many minutes of wall-clock time (measured
     from the first epoch; the held-out evaluation after it is not counted) — the quick config's
     promise to finish in five minutes holds on a busy machine too, at the cost of epochs.

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -280,7 +281,11 @@ def train_latent(data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
         raise CheckpointError(folder, f"cannot create the run folder ({exc.strerror or exc})"
                               ) from None
     threads = torch.get_num_threads()
-    torch.set_num_threads(config.train.threads)
+    # The thread cap is applied from the main thread only: changing torch's (OpenMP) thread
+    # count from a worker thread is not safe on every build; there the default count is used.
+    cap = threading.current_thread() is threading.main_thread()
+    if cap:
+        torch.set_num_threads(config.train.threads)
     try:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
@@ -290,7 +295,8 @@ def train_latent(data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
             start = len(run.history)
             times = _loop(run, start, path, info, on_epoch, progress, read_share, cancel)
     finally:
-        torch.set_num_threads(threads)
+        if cap:
+            torch.set_num_threads(threads)
     model = LatentModel(read_checkpoint(path), device)
     evaluation = evaluate_arrays(model, holdout if len(holdout) else train,
                                  bpms=_bpms(dataset, heldout, info), mrstft_clips=mrstft_clips,
