@@ -53,7 +53,10 @@ class AnalysisOptions:
     dnb, dubstep, …) overrides the tempo prior; ``drums`` is the transcription backend (model or
     classic) run on ``device`` (auto, cpu, cuda, mps); ``loudness`` enables the BS.1770
     measurement; ``block_seconds`` is the streaming block length (s); ``use_drum_stem`` takes
-    beats and drum hits from the track's separated drum stem when ``separate`` left one.
+    beats and drum hits from the track's separated drum stem when ``separate`` left one;
+    ``drum_views`` (auto, 1, 3) is how many ways the drum net hears the audio (see
+    :class:`core.analysis.drums.DrumOptions`): ``auto`` is 3 on a separated drum stem or a GPU,
+    1 on a full mix on the CPU.
     """
 
     tempo_min_bpm: float = 60.0
@@ -64,6 +67,12 @@ class AnalysisOptions:
     loudness: bool = True
     block_seconds: float = 10.0
     use_drum_stem: bool = True
+    drum_views: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.drum_views not in ("auto", "1", "3"):
+            raise InvalidParameter(
+                f"analysis.drum_views must be auto, 1 or 3, got {self.drum_views!r}")
 
     @classmethod
     def from_config(cls, config: Config) -> AnalysisOptions:
@@ -75,7 +84,8 @@ class AnalysisOptions:
                    device=str(config.get("analysis.device")),
                    loudness=bool(config.get("analysis.loudness")),
                    block_seconds=float(config.get("audio.block_seconds")),
-                   use_drum_stem=bool(config.get("analysis.use_drum_stem")))
+                   use_drum_stem=bool(config.get("analysis.use_drum_stem")),
+                   drum_views=str(config.get("analysis.drum_views")))
 
     def cache_params(self) -> dict[str, object]:
         """What the result depends on besides the file content (block size and device do not
@@ -95,10 +105,12 @@ class AnalysisOptions:
 class _RhythmFeeder:
     """Feeds one stream of blocks to the onset features and the drum transcriber."""
 
-    def __init__(self, sample_rate: int, options: AnalysisOptions) -> None:
+    def __init__(self, sample_rate: int, options: AnalysisOptions, *,
+                 drums_alone: bool = False) -> None:
         self.onsets = OnsetFeatureBuilder()
-        self.drums = DrumTranscriber(sample_rate, options=DrumOptions(backend=options.drums,
-                                                                     device=options.device))
+        views = {"auto": 3 if drums_alone else None, "1": 1, "3": 3}[options.drum_views]
+        self.drums = DrumTranscriber(sample_rate, options=DrumOptions(
+            backend=options.drums, device=options.device, views=views))
         self._resampler = (soxr.ResampleStream(sample_rate, ONSET_SAMPLE_RATE, 1,
                                                dtype="float32", quality="HQ")
                            if sample_rate != ONSET_SAMPLE_RATE else None)
@@ -215,7 +227,7 @@ def _analyse(path: Path, info: AudioInfo, file_info: FileInfo, options: Analysis
             raise InvalidParameter(
                 f"{drum_stem}: the drum stem lasts {stem_info.duration:.1f} s but the track "
                 f"{info.duration:.1f} s; pass the stem separated from this track")
-        feeder = _RhythmFeeder(stem_info.sample_rate, options)
+        feeder = _RhythmFeeder(stem_info.sample_rate, options, drums_alone=True)
         _stream(drum_stem, stem_info, options, stages.begin("stem"), cancel, [feeder.feed])
     check_cancel(cancel)
     assert feeder is not None

@@ -45,6 +45,9 @@ def test_drum_stem_is_used_when_given_and_reported(dnb, capsys):
     mix, stem, truth = dnb
     data = _analyse(capsys, str(mix), "--drum-stem", str(stem))
     assert "drum stem" in data["backends"]["drums"]["name"]
+    # Drums alone: the net hears the stem three ways; the mix on the CPU one way.
+    assert "3 views" in data["backends"]["drums"]["version"]
+    assert "views" not in _analyse(capsys, str(mix))["backends"]["drums"]["version"]
     assert data["tempo_bpm"] == pytest.approx(174, abs=1.0)
     snares = [h["time"] for h in data["drum_hits"] if h["instrument"] in ("snare", "clap")]
     truth_snares = [h.time for h in truth.hits if h.instrument in ("snare", "clap")]

@@ -19,6 +19,7 @@ from core.analysis.drum_model.weights import default_weights_path, load_model, s
 from core.analysis.drums import MODEL_BACKEND_NAME, DrumOptions, DrumTranscriber, transcribe_drums
 from core.devset import ClipSpec, render_clip, synth_kit
 from core.devset.drums import PlacedHit, render_drums
+from core.errors import InvalidParameter
 from core.results import DrumHit
 
 RATE = 44100
@@ -122,3 +123,9 @@ def test_activations_average_the_shifted_views(model) -> None:
     assert np.allclose(stream.activate(chunk), np.mean(single, axis=0), atol=1e-6)
     # The views disagree on random features: averaging is not a no-op.
     assert np.abs(single[1] - single[0]).max() > 1e-3
+
+
+def test_views_are_one_or_three() -> None:
+    assert DrumOptions(views=3).views == 3 and DrumOptions().views is None
+    with pytest.raises(InvalidParameter, match="views"):
+        DrumOptions(views=2)
