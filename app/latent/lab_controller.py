@@ -237,6 +237,22 @@ class LatentLabController(QObject):
         self.lab.add_items(items)
         self.set_method(self.method)
 
+    def add_loops(self, paths: list[str]) -> Worker | None:
+        """Analyse audio files in a worker and put their best loops on the map."""
+        from core.latent.map_items import loop_items
+
+        return self._start("loops", "Find loops for the map", loop_items, list(paths),
+                           done=self._on_loops)
+
+    def _on_loops(self, result: tuple[list, list[str]]) -> None:
+        items, skipped = result
+        if skipped:
+            self._context.notifier.error(
+                f"{len(skipped)} file(s) gave no loops for the map", "\n".join(skipped))
+        if items:
+            self.lab.add_items(items)
+            self.set_method(self.method)
+
     # -- listening, interpolation, export -------------------------------------------------------
 
     def audition(self, index: int) -> Worker | None:

@@ -167,6 +167,10 @@ class LatentLabPage(QWidget):
         self.sysex_button.setToolTip("Show the presets of .syx files on the map")
         self.sysex_button.clicked.connect(self._choose_sysex)
         bar.addWidget(self.sysex_button)
+        self.loops_button = QPushButton("Add loops…", box)
+        self.loops_button.setToolTip("Analyse audio files and show their best loops on the map")
+        self.loops_button.clicked.connect(self._choose_loops)
+        bar.addWidget(self.loops_button)
         bar.addStretch(1)
         layout.addLayout(bar)
         self.map_view = LatentMapView(self.lab, box)
@@ -255,6 +259,15 @@ class LatentLabPage(QWidget):
                                                 "SysEx (*.syx *.mid *.bin);;All files (*)")
         if files:
             self.controller.add_sysex(files)
+
+    def _choose_loops(self) -> None:
+        from core.audio import AUDIO_EXTENSIONS
+
+        patterns = " ".join(f"*{ext}" for ext in sorted(AUDIO_EXTENSIONS))
+        files, _ = QFileDialog.getOpenFileNames(self, "Audio files", "",
+                                                f"Audio ({patterns});;All files (*)")
+        if files:
+            self.controller.add_loops(files)
 
     # -- model → widgets ----------------------------------------------------------------------
 

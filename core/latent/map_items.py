@@ -101,6 +101,73 @@ def sysex_items(paths: Sequence[str | os.PathLike[str]]) -> list[MapItem]:
     return items
 
 
+def loop_items(paths: Sequence[str | os.PathLike[str]], *, bars: int = 4, top: int = 3,
+               progress: ProgressCallback | None = None,
+               cancel: CancelToken | None = None) -> tuple[list[MapItem], list[str]]:
+    """Map items of the ``top`` best ``bars``-bar loops of each audio file, and one note per
+    file that gave none (no beat grid, too short, unreadable).
+
+    Each track is analysed (from the result cache when unchanged) and its loops ranked; a loop's
+    vector is its mean per-step onset pattern (pooled mel bands) and mean band levels over its
+    bars — what it sounds like, not where it sits — so loops of similar grooves and timbres land
+    together. Clicking one plays the loop (mono, at the file's rate).
+    """
+    from core.analysis.loops import (
+        NoBeatGrid,
+        bar_features,
+        bar_starts,
+        find_loops,
+        steps_per_bar,
+        stream_features,
+    )
+    from core.analysis.pipeline import analyze_file
+    from core.errors import CoreError
+
+    items: list[MapItem] = []
+    skipped: list[str] = []
+    for k, path in enumerate(paths):
+        check_cancel(cancel)
+        report(progress, k / max(1, len(paths)), f"loops of {os.path.basename(path)}")
+        name = os.path.basename(path)
+        try:
+            analysis = analyze_file(path, cancel=cancel)
+            loops = find_loops(path, analysis, bars=bars, top=top, cancel=cancel)
+            pooled, low = stream_features(path, cancel=cancel)
+        except NoBeatGrid:
+            skipped.append(f"{name}: no beat grid, so no loops")
+            continue
+        except CoreError as exc:
+            if type(exc).__name__ == "Cancelled":
+                raise
+            skipped.append(str(exc))
+            continue
+        starts = bar_starts(analysis)
+        features = bar_features(pooled, low, starts, steps_per_bar(analysis))
+        for loop in loops:
+            first = int(np.argmin(np.abs(starts[:-1] - loop.start)))
+            span = slice(first, min(first + loop.bars, features.count))
+            vector = np.concatenate([features.onsets[span].mean(axis=0).ravel(),
+                                     features.levels[span].mean(axis=0) / 20.0])
+            items.append(MapItem(
+                vector=vector.astype(np.float32),
+                label=f"{name} bars {first + 1}–{first + loop.bars}", kind="loop",
+                group=name, tempo=analysis.tempo_bpm,
+                audition=_loop_audition(path, loop.start, loop.end), payload=loop))
+    report(progress, 1.0, "loops")
+    return items, skipped
+
+
+def _loop_audition(path: str | os.PathLike[str], start_s: float,
+                   end_s: float) -> Callable[[], Audition]:
+    def audition() -> Audition:
+        from core.audio import load
+
+        buffer = load(path, mono=True, offset=start_s, duration=end_s - start_s)
+        return Audition(np.asarray(buffer.samples[0], np.float32), buffer.sample_rate)
+
+    return audition
+
+
 def layout(items: Sequence[MapItem], method: str = "pca", *, seed: int = 0,
            progress: ProgressCallback | None = None,
            cancel: CancelToken | None = None) -> np.ndarray:

@@ -171,3 +171,21 @@ def test_points_in_polygon():
     square = np.array([[0, 0], [2, 0], [2, 2], [0, 2]], dtype=float)
     pts = np.array([[1, 1], [3, 1], [1.9, 0.1], [-0.1, 1]])
     assert points_in_polygon(pts, square).tolist() == [True, False, True, False]
+
+
+def test_add_loops_puts_a_tracks_best_loops_on_the_map(qtbot, page, tmp_path):
+    import soundfile as sf
+
+    from core.devset import ClipSpec, render_clip
+
+    clip = render_clip(ClipSpec(style="house", bpm=124.0, bars=10, kit="synth:2", seed=4,
+                                mix="drums"))
+    track = tmp_path / "groove.wav"
+    sf.write(track, clip.samples.T, clip.sample_rate, subtype="PCM_16")
+    page.controller.add_loops([str(track)])
+    qtbot.waitUntil(lambda: len(page.lab.items) == 3, timeout=TIMEOUT_MS)
+    assert {item.kind for item in page.lab.items} == {"loop"}
+    assert all(item.group == "groove.wav" for item in page.lab.items)
+    # Laid out on the map: three distinct points.
+    qtbot.waitUntil(lambda: len({tuple(np.round(c, 6)) for c in page.lab.coords}) == 3,
+                    timeout=TIMEOUT_MS)
