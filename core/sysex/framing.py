@@ -292,25 +292,23 @@ def read_sysex_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Fil
     return scan_bytes(data, name=str(p))
 
 
-_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
-    (0, b"fLaC", "a FLAC audio file"),
-    (0, b"OggS", "an Ogg audio file"),
-    (0, b"ID3", "an MP3 audio file"),
-    (0, b"\x89PNG", "a PNG image"),
-    (0, b"\xff\xd8\xff", "a JPEG image"),
-    (0, b"%PDF", "a PDF document"),
-    (0, b"PK\x03\x04", "a ZIP archive (unpack it and open the .syx files inside)"),
-    (0, b"\x7fELF", "a program"),
-    (8, b"WAVE", "a WAV audio file"),
-    (8, b"AIFF", "an AIFF audio file"),
-)
-
-
 def other_format(data: bytes) -> str | None:
-    """What ``data`` is when its first bytes are the signature of a common non-SysEx format
-    (audio, image, archive, document), or ``None``. A SysEx dump starts with ``F0`` or, for
-    raw captures, with anything else — never with these signatures."""
-    for offset, magic, kind in _SIGNATURES:
-        if data[offset:offset + len(magic)] == magic:
-            return kind
-    return None
+    """What ``data`` is when its first bytes identify an audio file, an image, an archive, a
+    document, a program or text (``"a WAV audio file"``…), or ``None``. A SysEx dump starts with
+    ``F0`` or, for raw captures, with anything else — never with these signatures; a Standard
+    MIDI File is read for its SysEx events, so it is not "other"."""
+    from core.audio.sniff import HEAD_BYTES, audio_container, non_audio_kind
+
+    head = data[:HEAD_BYTES]
+    if head[:1] == b"\xf0" or head[:4] in (b"MThd", b"MIDI"):
+        return None
+    container = audio_container(head)
+    # A bare MPEG frame sync (two bytes) is too weak a sign in raw data; an ID3 tag is not.
+    if container is not None and (container not in ("mp3", "aac") or head[:3] == b"ID3"):
+        return f"a {container.upper()} audio file"
+    kind = non_audio_kind(head)
+    # Text is left to the scanner: it finds no F0 there and says so.
+    return None if kind in _TEXT_KINDS else kind
+
+
+_TEXT_KINDS = frozenset({"a text file", "an HTML page", "an XML file", "a JSON file"})
