@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtGui import QGuiApplication
 
 from app.sysex import SysExPanel, create_sysex_page
@@ -14,6 +13,7 @@ from core.sysex import decode_file, encode_bank
 from core.sysex.library import Library
 from core.sysex.ports import PortStatus
 from tests.support.sysex_dumps import random_preset
+from tests.support.sysex_panel import make_panel, open_file, select_rows
 
 
 @pytest.fixture
@@ -29,31 +29,13 @@ def dump(tmp_path):
 
 @pytest.fixture
 def panel(qtbot, app_context, tmp_path):
-    widget = SysExPanel(app_context, library=Library(tmp_path / "lib.sqlite3"),
-                        ports=lambda: PortStatus((), "no MIDI output ports found"))
-    qtbot.addWidget(widget)
-    return widget
+    return make_panel(qtbot, app_context, tmp_path / "lib.sqlite3", show=False)
 
 
-def _ready(qtbot, panel):
-    if not panel.ports_checked:
-        panel.show()  # the first show looks for MIDI outputs in a worker
-    qtbot.waitUntil(lambda: panel.ports_checked, timeout=10000)
 
 
-def _open(qtbot, panel, path):
-    _ready(qtbot, panel)
-    with qtbot.waitSignal(panel.file_loaded, timeout=10000):
-        panel.open_files([path])
 
 
-def _select(panel, rows):
-    selection = panel.table.selectionModel()
-    selection.clearSelection()
-    for row in rows:
-        selection.select(panel.table_model.index(row, 0),
-                         QItemSelectionModel.SelectionFlag.Select
-                         | QItemSelectionModel.SelectionFlag.Rows)
 
 
 def test_the_main_window_builds_the_panel(window):
@@ -67,7 +49,7 @@ def test_create_page_signature(qtbot, app_context):
 
 
 def test_open_file_fills_tree_and_table(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
+    open_file(qtbot, panel, dump)
     top = panel.tree.topLevelItem(1)
     assert top.text(0) == "virus.syx" and top.text(1) == "3"
     assert top.child(0).text(0) == "Virus bank A"
@@ -79,7 +61,7 @@ def test_open_file_fills_tree_and_table(qtbot, panel, dump):
 
 
 def test_search_with_parameter_filters(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
+    open_file(qtbot, panel, dump)
     panel.search.setText("cutoff>100")
     assert panel.table_model.rowCount() == 2
     panel.search.setText("cutoff>100 category:bass")
@@ -91,8 +73,8 @@ def test_search_with_parameter_filters(qtbot, panel, dump):
 
 
 def test_parameters_grouped_by_section_in_synth_units(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
-    _select(panel, [0])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0])
     tree = panel.params.tree
     sections = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
     for wanted in ("oscillators", "filter", "envelopes", "lfos", "effects"):
@@ -106,8 +88,8 @@ def test_parameters_grouped_by_section_in_synth_units(qtbot, panel, dump):
 
 
 def test_compare_highlights_differences(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
-    _select(panel, [0, 1])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0, 1])
     tree = panel.params.tree
     assert tree.headerItem().toolTip(1) == "Sub Bass"
     filt = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
@@ -121,28 +103,28 @@ def test_compare_highlights_differences(qtbot, panel, dump):
 
 
 def test_export_single_and_bank(qtbot, panel, dump, tmp_path):
-    _open(qtbot, panel, dump)
-    _select(panel, [1])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [1])
     assert panel.export_selected(tmp_path / "one.syx")
     (preset,) = decode_file(tmp_path / "one.syx").presets
     assert preset.name == "Soft Pad" and preset.slot == "single buffer"
-    _select(panel, [0, 1, 2])
+    select_rows(panel, [0, 1, 2])
     assert panel.export_selected(tmp_path / "bank.syx")
     assert [p.name for p in decode_file(tmp_path / "bank.syx").presets] == [
         "Sub Bass", "Soft Pad", "Acid Line"]
 
 
 def test_copy_hex(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
-    _select(panel, [0])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0])
     text = panel.copy_hex()
     assert text.startswith("F0 00 20 33 01") and text.endswith("F7")
     assert QGuiApplication.clipboard().text() == text
 
 
 def test_send_is_disabled_with_the_reason(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
-    _select(panel, [0])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0])
     assert not panel.send_button.isEnabled()
     assert panel.send_button.toolTip() == "no MIDI output ports found"
 
@@ -154,8 +136,8 @@ def test_send_enabled_when_a_port_exists(qtbot, app_context, tmp_path, dump, mon
     widget = SysExPanel(app_context, library=Library(tmp_path / "l.sqlite3"),
                         ports=lambda: PortStatus(("Virus TI",)))
     qtbot.addWidget(widget)
-    _open(qtbot, widget, dump)
-    _select(widget, [0])
+    open_file(qtbot, widget, dump)
+    select_rows(widget, [0])
     assert widget.send_button.isEnabled()
     widget.send_selected()
     assert sent and sent[0][0] == "Virus TI" and sent[0][1][0][7:9] == b"\x00\x40"
@@ -176,7 +158,7 @@ def test_import_folder_with_progress_and_library_view(qtbot, panel, dump):
     assert panel.table_model.rowCount() == 3
     panel.search.setText("tag:acid")
     assert panel.table_model.rowCount() == 1
-    _select(panel, [0])
+    select_rows(panel, [0])
     assert panel.favourite_action.isEnabled()
     panel.toggle_favourite()
     panel.search.setText("is:fav")

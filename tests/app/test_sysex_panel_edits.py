@@ -7,18 +7,16 @@ from __future__ import annotations
 import random
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QComboBox
 
-from app.sysex import SysExPanel
 from app.sysex.export_dialog import ExportDialog, ExportPlan
 from app.sysex.param_view import ParamSpinBox
 from core.sysex import decode_bytes, decode_file, encode_bank
 from core.sysex.checksums import sum7
-from core.sysex.library import Library
-from core.sysex.ports import PortStatus
 from tests.support.sysex_dumps import random_preset
+from tests.support.sysex_panel import make_panel, open_file, select_rows
 
 
 @pytest.fixture
@@ -34,26 +32,11 @@ def dump(tmp_path):
 
 @pytest.fixture
 def panel(qtbot, app_context, tmp_path):
-    widget = SysExPanel(app_context, library=Library(tmp_path / "lib.sqlite3"),
-                        ports=lambda: PortStatus((), "no MIDI output ports found"))
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitUntil(lambda: widget.ports_checked, timeout=10000)
-    return widget
+    return make_panel(qtbot, app_context, tmp_path / "lib.sqlite3")
 
 
-def _open(qtbot, panel, path):
-    with qtbot.waitSignal(panel.file_loaded, timeout=10000):
-        panel.open_files([path])
 
 
-def _select(panel, rows):
-    selection = panel.table.selectionModel()
-    selection.clearSelection()
-    for row in rows:
-        selection.select(panel.table_model.index(row, 0),
-                         QItemSelectionModel.SelectionFlag.Select
-                         | QItemSelectionModel.SelectionFlag.Rows)
 
 
 def _focus(qtbot, widget):
@@ -78,8 +61,8 @@ def _name(panel, row):
 
 def test_edit_a_value_undo_redo_and_export_to_a_slot(qtbot, panel, dump, tmp_path):
     original_bytes = dump.read_bytes()
-    _open(qtbot, panel, dump)
-    _select(panel, [0])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0])
     _edit_with_spin_box(qtbot, panel, "cutoff", "77")
     item = panel.params.item_of("cutoff")
     assert item.text(1) == "77" and item.font(1).bold()
@@ -107,13 +90,13 @@ def test_edit_a_value_undo_redo_and_export_to_a_slot(qtbot, panel, dump, tmp_pat
 
 
 def test_edits_survive_switching_files_and_show_in_copy_hex(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
-    _select(panel, [1])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [1])
     panel.edit_value("cutoff", 99)
     panel.tree.setCurrentItem(panel.tree.topLevelItem(0))  # the library, then back
     panel.tree.setCurrentItem(panel.tree.topLevelItem(1))
     assert _name(panel, 1) == "Soft Pad *"
-    _select(panel, [1])
+    select_rows(panel, [1])
     text = panel.copy_hex()
     assert QGuiApplication.clipboard().text() == text
     (preset,) = decode_bytes(bytes.fromhex(text)).presets
@@ -121,8 +104,8 @@ def test_edits_survive_switching_files_and_show_in_copy_hex(qtbot, panel, dump):
 
 
 def test_named_values_are_edited_with_a_combo(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
-    _select(panel, [0])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0])
     panel.params.edit_parameter("osc2_sync")
     editor = QApplication.focusWidget()
     assert isinstance(editor, QComboBox)
@@ -134,8 +117,8 @@ def test_named_values_are_edited_with_a_combo(qtbot, panel, dump):
 
 
 def test_spin_box_stays_in_range_and_reads_synth_units(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
-    _select(panel, [0])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0])
     table = panel.selected_presets()[0].table
     spin = ParamSpinBox(table.parameter("osc1_semitone"))
     qtbot.addWidget(spin)
@@ -151,8 +134,8 @@ def test_spin_box_stays_in_range_and_reads_synth_units(qtbot, panel, dump):
 
 
 def test_revert_undoes_every_edit_of_the_preset(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
-    _select(panel, [0])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0])
     panel.edit_value("cutoff", 1)
     panel.edit_value("filter1_resonance", 2)
     assert panel.revert_action.isEnabled()
@@ -165,8 +148,8 @@ def test_revert_undoes_every_edit_of_the_preset(qtbot, panel, dump):
 def test_export_never_overwrites_the_opened_file_and_asks_for_others(qtbot, panel, dump,
                                                                      tmp_path, app_context):
     before = dump.read_bytes()
-    _open(qtbot, panel, dump)
-    _select(panel, [0])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0])
     panel.edit_value("cutoff", 5)
     assert not panel.export_selected(dump)
     assert dump.read_bytes() == before
@@ -184,8 +167,8 @@ def test_export_never_overwrites_the_opened_file_and_asks_for_others(qtbot, pane
 
 
 def test_export_a_bank_to_a_chosen_virus_bank(qtbot, panel, dump, tmp_path):
-    _open(qtbot, panel, dump)
-    _select(panel, [0, 2])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0, 2])
     assert panel.export_selected(tmp_path / "bank", ExportPlan(as_bank=True, bank=3))
     result = decode_file(tmp_path / "bank.syx")
     assert [p.name for p in result.presets] == ["Sub Bass", "Acid Line"]
@@ -194,7 +177,7 @@ def test_export_a_bank_to_a_chosen_virus_bank(qtbot, panel, dump, tmp_path):
 
 
 def test_export_dialog_offers_what_the_format_allows(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
+    open_file(qtbot, panel, dump)
     virus = panel.table_model.row_at(0).preset
     one = ExportDialog([virus])
     qtbot.addWidget(one)
@@ -217,8 +200,8 @@ def test_export_dialog_offers_what_the_format_allows(qtbot, panel, dump):
 
 
 def test_keyboard_shortcuts(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
-    _select(panel, [0])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0])
     _focus(qtbot, panel.table)
     qtbot.keyClick(panel.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert panel.search.hasFocus()
@@ -239,7 +222,7 @@ def test_keyboard_shortcuts(qtbot, panel, dump):
 def test_empty_views_say_what_to_do(qtbot, panel, dump):
     assert "Open" in panel.table.hint_for()
     assert "Select a preset" in panel.params.tree.hint
-    _open(qtbot, panel, dump)
+    open_file(qtbot, panel, dump)
     panel.search.setText("zzzz")
     assert panel.table_model.rowCount() == 0
     assert "No preset matches “zzzz”" in panel.table.hint_for()
@@ -250,8 +233,8 @@ def test_empty_views_say_what_to_do(qtbot, panel, dump):
 
 
 def test_search_keeps_the_selection_and_compare_can_hide_equal_values(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
-    _select(panel, [0, 1])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0, 1])
     panel.search.setText("s")  # both names contain an "s"
     assert [r.preset.name for r in panel.selected_rows()] == ["Sub Bass", "Soft Pad"]
     tree = panel.params.tree

@@ -6,13 +6,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import Qt
 
-from app.sysex import SysExPanel
 from core.sysex import encode_bank
 from core.sysex.library import Library
-from core.sysex.ports import PortStatus
 from tests.support.sysex_dumps import random_preset
+from tests.support.sysex_panel import make_panel, open_file, select_rows
 
 
 @pytest.fixture
@@ -32,26 +31,11 @@ def db(tmp_path):
 
 @pytest.fixture
 def panel(qtbot, app_context, db):
-    widget = SysExPanel(app_context, library=Library(db),
-                        ports=lambda: PortStatus((), "no MIDI output ports found"))
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitUntil(lambda: widget.ports_checked, timeout=10000)
-    return widget
+    return make_panel(qtbot, app_context, db)
 
 
-def _open(qtbot, panel, path):
-    with qtbot.waitSignal(panel.file_loaded, timeout=10000):
-        panel.open_files([path])
 
 
-def _select(panel, rows):
-    selection = panel.table.selectionModel()
-    selection.clearSelection()
-    for row in rows:
-        selection.select(panel.table_model.index(row, 0),
-                         QItemSelectionModel.SelectionFlag.Select
-                         | QItemSelectionModel.SelectionFlag.Rows)
 
 
 def _cell(panel, row, column):
@@ -67,8 +51,8 @@ def _tags_in(db):
 
 
 def test_tag_presets_of_a_file_persist_and_undo(qtbot, panel, dump, db):
-    _open(qtbot, panel, dump)
-    _select(panel, [0, 2])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0, 2])
     panel.add_tags(["Dark", " warm "])
     assert _cell(panel, 0, 4) == "dark, warm" and _cell(panel, 2, 4) == "dark, warm"
     assert _cell(panel, 1, 4) == ""
@@ -85,7 +69,7 @@ def test_tag_presets_of_a_file_persist_and_undo(qtbot, panel, dump, db):
     panel.undo_stack.redo()
     assert _tags_in(db) == {"Deep Sub": ("dark", "warm"), "Rave Stab": ("dark", "warm")}
 
-    _select(panel, [0])
+    select_rows(panel, [0])
     panel.remove_tag("dark")
     assert _tags_in(db)["Deep Sub"] == ("warm",)
     panel.undo_stack.undo()
@@ -93,8 +77,8 @@ def test_tag_presets_of_a_file_persist_and_undo(qtbot, panel, dump, db):
 
 
 def test_tags_menu_lists_the_tags_of_the_selection(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
-    _select(panel, [1])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [1])
     panel.add_tags(["pad"])
     panel._fill_tags_menu()
     texts = [a.text() for a in panel.tags_menu.actions() if a.text()]
@@ -104,8 +88,8 @@ def test_tags_menu_lists_the_tags_of_the_selection(qtbot, panel, dump):
 
 
 def test_star_toggles_persists_and_undoes(qtbot, panel, dump, db):
-    _open(qtbot, panel, dump)
-    _select(panel, [1])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [1])
     panel.toggle_favourite()
     assert _cell(panel, 1, 1) == "★ Glass Pad"
     again = Library(db)
@@ -125,7 +109,7 @@ def test_delete_removes_from_the_library_and_ctrl_z_brings_it_back(qtbot, panel,
     panel.library.import_paths([dump])
     panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
     assert panel.table_model.rowCount() == 3
-    _select(panel, [0])
+    select_rows(panel, [0])
     gone = panel.selected_rows()[0].preset.name
     panel.library.add_tag(panel.selected_rows()[0].library_id, "keeper")
     panel.table.window().activateWindow()
@@ -141,8 +125,8 @@ def test_delete_removes_from_the_library_and_ctrl_z_brings_it_back(qtbot, panel,
 
 
 def test_delete_on_presets_not_in_the_library_only_says_so(qtbot, panel, dump):
-    _open(qtbot, panel, dump)
-    _select(panel, [0])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0])
     assert not panel.remove_action.isEnabled()
     panel.remove_from_library()
     assert "not in the library" in panel.status.text()
@@ -150,8 +134,8 @@ def test_delete_on_presets_not_in_the_library_only_says_so(qtbot, panel, dump):
 
 
 def test_a_failing_library_is_reported_not_raised(qtbot, panel, dump, tmp_path, app_context):
-    _open(qtbot, panel, dump)
-    _select(panel, [0])
+    open_file(qtbot, panel, dump)
+    select_rows(panel, [0])
     blocker = tmp_path / "not a folder"
     blocker.write_text("x")
     panel.library = Library(blocker / "lib.sqlite3")  # its folder cannot be created
