@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -143,9 +144,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.track_views, 1)
         tabs.addTab(track_page, "Track")
         self.sysex_page = create_sysex_page(self.context, tabs)
-        tabs.addTab(self.sysex_page, "SysEx")
+        self.sysex_tab = _scrollable(self.sysex_page, tabs)
+        tabs.addTab(self.sysex_tab, "SysEx")
         self.latent_page = create_latent_page(self.context, tabs)
-        tabs.addTab(self.latent_page, "Latent lab")
+        self.latent_tab = _scrollable(self.latent_page, tabs)
+        tabs.addTab(self.latent_tab, "Latent lab")
         return tabs
 
     def _dock(self, title: str, name: str, widget: QWidget,
@@ -555,3 +558,14 @@ class MainWindow(QMainWindow):
         """Shut the workers down before the window goes."""
         self.shutdown()
         event.accept()
+
+
+def _scrollable(page: QWidget, parent: QWidget) -> QScrollArea:
+    """``page`` in a scroll area: a tab wider than a small screen scrolls instead of forcing
+    the whole window (every tab's minimum size counts) wider than the screen."""
+    area = QScrollArea(parent)
+    area.setObjectName(f"{page.objectName() or 'page'}_scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(page)
+    return area

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         path = out / f"{name}.png"
         widgets[name].grab().save(str(path))
         print(path)
-    window.workspace.setCurrentWidget(window.sysex_page)
+    window.workspace.setCurrentWidget(window.sysex_tab)
     window.sysex_page.open_files([_generated_bank(scratch / "generated-dx7-bank.syx")])
     _wait(app, lambda: window.sysex_page.table.model().rowCount() >= 32, args.timeout)
     window.sysex_page.table.selectRow(0)

@@ -272,14 +272,17 @@ def test_sysex_and_latent_tabs_get_the_whole_window(qtbot: QtBot, make_context) 
     window.loop_dock.hide()  # the user closed one dock: it stays closed
     shown = [d for d in window.track_docks if d.isVisible()]
     assert window.results_dock in shown and window.loop_dock not in shown
-    window.workspace.setCurrentWidget(window.sysex_page)
+    window.workspace.setCurrentWidget(window.sysex_tab)
     assert not any(d.isVisible() for d in window.track_docks)
     assert window.activity_dock.isVisible()  # jobs of every tab show there
     window._show_track_dock(window.stems_dock)  # stems arrive meanwhile: shown later
     assert not window.stems_dock.isVisible()
     window.save_layout()  # saved as the Track tab has it
-    window.workspace.setCurrentWidget(window.latent_page)
+    window.workspace.setCurrentWidget(window.latent_tab)
     assert not any(d.isVisible() for d in window.track_docks)
+    # However wide a tab's content, the window fits a 1366 × 768 laptop screen (it scrolls).
+    assert window.minimumSizeHint().width() <= 1366
+    assert window.minimumSizeHint().height() <= 768
     window.workspace.setCurrentWidget(window.track_page)
     assert {d for d in window.track_docks if d.isVisible()} == {*shown, window.stems_dock}
     second = MainWindow(context)
