@@ -20,6 +20,7 @@ from app.controllers.analysis_controller import error_text
 from app.models.session_model import SessionModel, TrackEntry
 from app.workers.worker import Worker
 from core.jobs import CancelToken, ProgressCallback, report
+from core.process_job import run_in_process
 
 _VIEW_JOBS = ("peaks", "spectrogram", "loops")
 """The selected track's view jobs, run one after the other."""
@@ -216,7 +217,10 @@ class MediaController(QObject):
                                     device=str(cfg.get("separation.device")),
                                     format=str(cfg.get("separation.format")),
                                     overlap=float(cfg.get("separation.overlap")))
-        worker = Worker(separate_file, entry.path, options, title=f"Separate {entry.name}")
+        # In its own process: next to analysis it would hold the interpreter lock the window
+        # needs (core/process_job.py).
+        worker = Worker(run_in_process, separate_file, entry.path, options,
+                        title=f"Separate {entry.name}")
         worker.succeeded.connect(functools.partial(self._on_separated, track_id))
         worker.failed.connect(functools.partial(self._on_failed, entry.name, "stems"))
         self._track("separate", track_id, worker)
