@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 def time_collections(threshold_ms: float) -> None:
     """Print every garbage collection slower than ``threshold_ms`` (it holds the GIL)."""
     import gc
+    import threading
 
     started: dict[str, float] = {}
 
@@ -136,8 +137,6 @@ def time_collections(threshold_ms: float) -> None:
             print(f"-- gc generation {info['generation']} took {ms:.0f} ms "
                   f"({info['collected']} collected) on {threading.current_thread().name}",
                   file=sys.stderr)
-
-    import threading
 
     gc.callbacks.append(callback)
 
@@ -162,7 +161,7 @@ def time_paints(threshold_ms: float) -> None:
     pg.GraphicsView.paintEvent = paint_event
     for cls in {pg.ImageItem, pg.PlotCurveItem, pg.AxisItem, pg.ScatterPlotItem,
                 pg.GraphicsObject}:
-        def wrap(paint, name=cls.__name__):
+        def wrap(paint):
             def timed(item, *a) -> None:
                 started = time.perf_counter()
                 paint(item, *a)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -51,7 +52,7 @@ def run_in_process(fn: Callable[..., Any], *args: Any, progress: ProgressCallbac
         while True:
             if cancel is not None and cancel.cancelled and not stop.is_set():
                 stop.set()
-                cancelled_at = _now()
+                cancelled_at = time.monotonic()
             try:
                 kind, *payload = messages.get(timeout=POLL_S)
             except queue.Empty:
@@ -60,7 +61,7 @@ def run_in_process(fn: Callable[..., Any], *args: Any, progress: ProgressCallbac
                     raise JobProcessFailed(
                         f"the {child.name} process ended without a result (exit code "
                         f"{child.exitcode})") from None
-                if cancelled_at is not None and _now() - cancelled_at > 10.0:
+                if cancelled_at is not None and time.monotonic() - cancelled_at > 10.0:
                     child.terminate()
                     check_cancel(cancel)
                 continue
@@ -76,12 +77,6 @@ def run_in_process(fn: Callable[..., Any], *args: Any, progress: ProgressCallbac
             child.terminate()
             child.join(timeout=5.0)
         messages.close()
-
-
-def _now() -> float:
-    import time
-
-    return time.monotonic()
 
 
 def _rebuild(name: str, message: str) -> CoreError:

@@ -144,8 +144,8 @@ class HitBlocks(pg.GraphicsObject):
     def _groups(times: np.ndarray, lanes: np.ndarray, levels: np.ndarray,
                 count: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """``(level, times, lanes)`` per level present, each sorted by time."""
-        return [(level, times[levels == level], lanes[levels == level])
-                for level in range(count) if np.any(levels == level)]
+        masks = ((level, levels == level) for level in range(count))
+        return [(level, times[mask], lanes[mask]) for level, mask in masks if mask.any()]
 
     def __len__(self) -> int:
         return self._count

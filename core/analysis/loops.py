@@ -403,13 +403,23 @@ def find_loops(path: str | Path, analysis: TrackAnalysis, *, bars: int = 4,
         raise InvalidParameter(
             f"{analysis.file.path}: a {bars}-bar loop is longer than the track "
             f"({len(starts) - 1} whole bars)")
-    source = drum_stem if drum_stem is not None else path
-    report(progress, 0.0, "loop features")
-    pooled, low = stream_features(source, cancel=cancel, progress=progress,
-                                  duration=analysis.duration)
+    features = track_bar_features(path, analysis, drum_stem=drum_stem, progress=progress,
+                                  cancel=cancel)
     report(progress, 0.9, "ranking loops")
-    features = bar_features(pooled, low, starts, steps_per_bar(analysis))
     ranked = rank_loops(features, analysis, bars=bars, steps=steps_per_bar(analysis),
                         cancel=cancel)
     report(progress, 1.0, "loops")
     return ranked[:max(1, top)]
+
+
+def track_bar_features(path: str | Path, analysis: TrackAnalysis, *,
+                       drum_stem: str | Path | None = None,
+                       progress: ProgressCallback | None = None,
+                       cancel: CancelToken | None = None) -> BarFeatures:
+    """:class:`BarFeatures` of the track at ``path`` (or of its ``drum_stem``) on the bars of
+    ``analysis``, in one streaming pass. Raises :class:`NoBeatGrid` without a grid."""
+    starts = bar_starts(analysis)
+    report(progress, 0.0, "loop features")
+    pooled, low = stream_features(drum_stem if drum_stem is not None else path, cancel=cancel,
+                                  progress=progress, duration=analysis.duration)
+    return bar_features(pooled, low, starts, steps_per_bar(analysis))

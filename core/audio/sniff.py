@@ -99,8 +99,11 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
         raise AudioLoadError(path, f"cannot read the file ({exc.strerror or exc})") from None
 
 
-def audio_container(head: bytes) -> str | None:
-    """Identify an audio container from the first bytes of a file, or ``None``."""
+def audio_container(head: bytes, *, frame_sync: bool = True) -> str | None:
+    """Identify an audio container from the first bytes of a file, or ``None``.
+
+    ``frame_sync=False`` leaves out headerless MP3/AAC, recognised only by a two-byte frame
+    sync — a weak sign in data that may be anything (a raw SysEx capture)."""
     tag4, form = head[:4], head[8:12]
     if tag4 == b"RIFF" and form == b"WAVE":
         return "wav"
@@ -119,7 +122,7 @@ def audio_container(head: bytes) -> str | None:
         return "mp4"
     if head[:16] == _ASF_GUID:
         return "asf"
-    if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
+    if frame_sync and len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
         return "aac" if (head[1] & 0x06) == 0 else "mp3"
     return None
 
@@ -150,8 +153,9 @@ def _text_kind(head: bytes) -> str | None:
     return "a text file"
 
 
-def non_audio_kind(head: bytes) -> str | None:
-    """Describe a recognised non-audio file (``"a PNG image"``…) or return ``None``."""
+def non_audio_kind(head: bytes, *, text: bool = True) -> str | None:
+    """Describe a recognised non-audio file (``"a PNG image"``…) or return ``None``;
+    ``text=False`` recognises binary signatures only (no text files)."""
     for magic, kind in _NOT_AUDIO_MAGIC:
         if head.startswith(magic):
             return kind
@@ -159,7 +163,7 @@ def non_audio_kind(head: bytes) -> str | None:
         return "a WebP image"
     if head[4:8] == b"ftyp" and head[8:12] in _IMAGE_BRANDS:
         return "a HEIF/AVIF image"
-    return _text_kind(head)
+    return _text_kind(head) if text else None
 
 
 def check_file(path: str | Path) -> FileCheck:

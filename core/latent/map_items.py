@@ -112,16 +112,9 @@ def loop_items(paths: Sequence[str | os.PathLike[str]], *, bars: int = 4, top: i
     bars — what it sounds like, not where it sits — so loops of similar grooves and timbres land
     together. Clicking one plays the loop (mono, at the file's rate).
     """
-    from core.analysis.loops import (
-        NoBeatGrid,
-        bar_features,
-        bar_starts,
-        find_loops,
-        steps_per_bar,
-        stream_features,
-    )
+    from core.analysis.loops import NoBeatGrid, rank_loops, steps_per_bar, track_bar_features
     from core.analysis.pipeline import analyze_file
-    from core.errors import CoreError
+    from core.errors import Cancelled, CoreError
 
     items: list[MapItem] = []
     skipped: list[str] = []
@@ -131,21 +124,20 @@ def loop_items(paths: Sequence[str | os.PathLike[str]], *, bars: int = 4, top: i
         name = os.path.basename(path)
         try:
             analysis = analyze_file(path, cancel=cancel)
-            loops = find_loops(path, analysis, bars=bars, top=top, cancel=cancel)
-            pooled, low = stream_features(path, cancel=cancel)
+            features = track_bar_features(path, analysis, cancel=cancel)
+            loops = rank_loops(features, analysis, bars=bars, steps=steps_per_bar(analysis),
+                               cancel=cancel)[:max(1, top)]
         except NoBeatGrid:
             skipped.append(f"{name}: no beat grid, so no loops")
             continue
+        except Cancelled:
+            raise
         except CoreError as exc:
-            if type(exc).__name__ == "Cancelled":
-                raise
             skipped.append(str(exc))
             continue
-        starts = bar_starts(analysis)
-        features = bar_features(pooled, low, starts, steps_per_bar(analysis))
         for loop in loops:
-            first = int(np.argmin(np.abs(starts[:-1] - loop.start)))
-            span = slice(first, min(first + loop.bars, features.count))
+            first = loop.first_bar
+            span = slice(first, first + loop.bars)
             vector = np.concatenate([features.onsets[span].mean(axis=0).ravel(),
                                      features.levels[span].mean(axis=0) / 20.0])
             items.append(MapItem(

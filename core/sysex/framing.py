@@ -302,13 +302,7 @@ def other_format(data: bytes) -> str | None:
     head = data[:HEAD_BYTES]
     if head[:1] == b"\xf0" or head[:4] in (b"MThd", b"MIDI"):
         return None
-    container = audio_container(head)
-    # A bare MPEG frame sync (two bytes) is too weak a sign in raw data; an ID3 tag is not.
-    if container is not None and (container not in ("mp3", "aac") or head[:3] == b"ID3"):
+    container = audio_container(head, frame_sync=False)
+    if container is not None:
         return f"a {container.upper()} audio file"
-    kind = non_audio_kind(head)
-    # Text is left to the scanner: it finds no F0 there and says so.
-    return None if kind in _TEXT_KINDS else kind
-
-
-_TEXT_KINDS = frozenset({"a text file", "an HTML page", "an XML file", "a JSON file"})
+    return non_audio_kind(head, text=False)  # text is left to the scanner, which says no F0
