@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.main_thread_gc import MainThreadCollector
 from app.notifier import Notifier
 from app.settings import AppSettings
 from app.workers.runner import WorkerRunner
@@ -34,6 +35,7 @@ class AppContext:
     settings: AppSettings
     max_concurrent_analyses: int = DEFAULT_MAX_CONCURRENT_ANALYSES
     startup_errors: list[str] = field(default_factory=list)
+    collector: MainThreadCollector | None = None  # cycles collected on the UI thread until close
 
     @classmethod
     def create(cls, *, config: Config | None = None, settings_dir: Path | None = None,
@@ -70,7 +72,7 @@ class AppContext:
                    runner=WorkerRunner(), notifier=notifier,
                    settings=AppSettings(settings_dir),
                    max_concurrent_analyses=max(1, int(max_concurrent_analyses)),
-                   startup_errors=startup_errors)
+                   startup_errors=startup_errors, collector=MainThreadCollector.acquire())
 
     @property
     def analyze_on_drop(self) -> bool:
@@ -83,11 +85,15 @@ class AppContext:
         return int(self.config.get("app.recent_files_max") or 0)
 
     def close(self, timeout_ms: int = 5000) -> bool:
-        """Stop all workers (joining their threads), save settings, close the log.
+        """Stop all workers (joining their threads), save settings, close the log, hand cycle
+        collection back to Python.
 
         Returns whether every worker thread stopped in time. Idempotent.
         """
         joined = self.runner.shutdown(timeout_ms)
         self.settings.sync()
         self.notifier.close()
+        if self.collector is not None:
+            self.collector.release()
+            self.collector = None
         return joined

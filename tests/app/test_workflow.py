@@ -9,7 +9,6 @@ import mido
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from app.main_window import MainWindow
@@ -108,22 +107,23 @@ def test_tempo_flip_rederives_the_grid(qtbot: QtBot, window: MainWindow, dnb_wav
 def test_view_jobs_run_one_at_a_time(qtbot: QtBot, window: MainWindow, dnb_wav) -> None:
     path, _ = dnb_wav
     running: list[int] = []
-    seen: set[str] = set()
+    seen: list[str] = []
 
-    def sample() -> None:
+    def started(worker: object) -> None:
+        # At each start (not sampled on a timer: a short job can begin and end between ticks).
         kinds = [kind for kind, _ in window.media._running if kind != "separate"]
-        seen.update(kinds)
+        new = [kind for (kind, _), w in window.media._running.items() if w is worker]
+        seen.extend(kind for kind in new if kind != "separate")
         running.append(len(kinds))
 
-    timer = QTimer()
-    timer.timeout.connect(sample)
-    timer.start(2)
+    window.context.runner.worker_started.connect(started)
     track_id = _analysed(qtbot, window, path)
     qtbot.waitUntil(lambda: window.track_views.spectrogram.image is not None,
                     timeout=TIMEOUT_MS)
-    timer.stop()
-    assert window.session.track(track_id).loops
-    assert seen == {"peaks", "spectrogram", "loops"} and max(running) == 1
+    qtbot.waitUntil(lambda: bool(window.session.track(track_id).loops), timeout=TIMEOUT_MS)
+    window.context.runner.worker_started.disconnect(started)
+    assert seen == ["peaks", "spectrogram", "loops"]
+    assert max(running) == 1
 
 
 def test_separation_adds_stems_and_reanalyses(

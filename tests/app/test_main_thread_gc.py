@@ -1,0 +1,70 @@
+"""Cycles made in a worker thread are collected on the UI thread while a context is alive."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+from pytestqt.qtbot import QtBot
+
+from app.context import AppContext
+from app.main_thread_gc import MainThreadCollector
+
+
+class _Node:
+    """A cycle member holding a Qt object, like a closure connected to a signal would."""
+
+    def __init__(self) -> None:
+        self.me = self
+        self.qobject = QObject()
+
+
+def _collections_by_thread() -> tuple[list[str], Callable[[str, dict], None]]:
+    names: list[str] = []
+
+    def callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            names.append(threading.current_thread().name)
+
+    return names, callback
+
+
+def test_worker_cycles_are_collected_on_the_ui_thread(
+        qtbot: QtBot, make_context: Callable[..., AppContext]) -> None:
+    context = make_context()
+    assert not gc.isenabled() and context.collector is not None and context.collector.active
+    names, callback = _collections_by_thread()
+    refs: list[weakref.ref] = []
+
+    def work() -> None:
+        for _ in range(3000):  # far past the young generation's threshold
+            refs.append(weakref.ref(_Node()))
+            _ = [[i] for i in range(50)]
+
+    gc.callbacks.append(callback)
+    try:
+        thread = threading.Thread(target=work, name="analysis-like")
+        thread.start()
+        thread.join()
+        assert sum(ref() is not None for ref in refs) == len(refs)  # nothing collected there
+        qtbot.waitUntil(lambda: all(ref() is None for ref in refs), timeout=5000)
+    finally:
+        gc.callbacks.remove(callback)
+    assert names and set(names) == {threading.main_thread().name}
+
+
+def test_last_close_restores_automatic_collection(
+        make_context: Callable[..., AppContext]) -> None:
+    was_enabled = gc.isenabled()
+    first, second = make_context(), make_context()
+    assert first.collector is second.collector and not gc.isenabled()
+    first.close()
+    assert not gc.isenabled()  # the second window's services still need it
+    second.close()
+    second.close()  # idempotent
+    assert gc.isenabled() == was_enabled
+    MainThreadCollector.acquire().release()
+    assert gc.isenabled() == was_enabled
