@@ -13,6 +13,7 @@ Reference counting still frees everything that is not in a cycle at once, in eve
 from __future__ import annotations
 
 import gc
+import time
 
 from PySide6.QtCore import QObject, QThread, QTimer
 
@@ -20,15 +21,30 @@ from PySide6.QtCore import QObject, QThread, QTimer
 #: cycles waits; everything else is freed by reference counting as usual.
 CHECK_INTERVAL_MS = 200
 
+#: Fewest seconds between two full collections. A full one walks every object made since the
+#: heap was frozen (15–20 ms on the UI thread with a track loaded) and Python itself skips most
+#: of them (it waits until a quarter of the old objects are new); a due full collection that
+#: comes sooner collects the middle generation instead.
+FULL_COLLECTION_INTERVAL_S = 10.0
 
-def collect_due() -> int | None:
+_last_full = [float("-inf")]
+
+
+def collect_due(now: float | None = None) -> int | None:
     """Run the collection the thresholds ask for, oldest generation first; returns the
-    generation collected, or ``None`` when none was due."""
+    generation collected, or ``None`` when none was due. ``now`` is a ``time.monotonic()``
+    reading (s)."""
+    now = time.monotonic() if now is None else now
     counts = gc.get_count()
     thresholds = gc.get_threshold()
     for generation in (2, 1, 0):
         if generation < len(thresholds) and thresholds[generation] > 0 \
                 and counts[generation] > thresholds[generation]:
+            if generation == 2:
+                if now - _last_full[0] < FULL_COLLECTION_INTERVAL_S:
+                    generation = 1
+                else:
+                    _last_full[0] = now
             gc.collect(generation)
             return generation
     return None

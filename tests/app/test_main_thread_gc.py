@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
 from app.context import AppContext
-from app.main_thread_gc import MainThreadCollector
+from app.main_thread_gc import FULL_COLLECTION_INTERVAL_S, MainThreadCollector, collect_due
 
 
 class _Node:
@@ -68,3 +68,26 @@ def test_last_close_restores_automatic_collection(
     assert gc.isenabled() == was_enabled
     MainThreadCollector.acquire().release()
     assert gc.isenabled() == was_enabled
+
+
+def test_full_collections_are_spaced_out(make_context: Callable[..., AppContext]) -> None:
+    make_context()  # automatic collection off, as in the app
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1, 1, 1)
+    try:
+        kept: list[dict] = []
+
+        def generations(now: float, calls: int = 40) -> list[int | None]:
+            out = []
+            for _ in range(calls):
+                kept.extend({} for _ in range(5))  # live tracked objects move the counters
+                out.append(collect_due(now))
+            return out
+
+        first = generations(1000.0)
+        assert 2 in first and first.count(2) == 1  # once, then the middle generation
+        assert 1 in first[first.index(2) + 1:]
+        assert 2 not in generations(1000.0 + FULL_COLLECTION_INTERVAL_S / 2)
+        assert 2 in generations(1000.0 + FULL_COLLECTION_INTERVAL_S + 0.1)
+    finally:
+        gc.set_threshold(*thresholds)
