@@ -1,5 +1,7 @@
 """Suite-wide settings: the result cache is off in tests, Qt renders offscreen, and Breakroom's
-data folder (separated stems) is a fresh temporary folder, never the user's."""
+data folder (separated stems) is a fresh temporary folder, never the user's. Each test process
+compiles numba's functions (librosa, used by test helpers) into its own cache folder: two xdist
+workers writing and loading one shared cache at once crashed a worker (numba issue 4807)."""
 
 import os
 import tempfile
@@ -7,3 +9,4 @@ import tempfile
 os.environ["BREAKROOM_CACHE__ENABLED"] = "false"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="breakroom-test-data-")
+os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="breakroom-test-numba-")
