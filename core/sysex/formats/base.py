@@ -74,6 +74,12 @@ def checksum_note(stored: int, computed: int) -> str:
     return f"bad: stored 0x{stored:02X}, computed 0x{computed:02X}"
 
 
+def wrong_length_note(what: str, message: RawMessage, expected: int | str) -> str:
+    """The dump note for a ``what`` message of the wrong length or cut short (skipped)."""
+    return (f"{what} at offset {message.offset} has {len(message.data)} bytes "
+            f"(expected {expected}; {message.status}): skipped")
+
+
 def bad_checksum_warning(note: str, what: str = "checksum") -> tuple[str, ...]:
     """A preset warning for a failed checksum (empty when it verified)."""
     if note.startswith("bad"):

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.sysex.formats.base import Claim, FormatDecoder, Target, check_program, range_warnings
+from core.sysex.formats.base import (
+    Claim,
+    FormatDecoder,
+    Target,
+    check_program,
+    range_warnings,
+    wrong_length_note,
+)
 from core.sysex.framing import RawMessage
 from core.sysex.model import Bank, Preset
 from core.sysex.tables import get_table
@@ -61,8 +68,7 @@ class DW8000Decoder(FormatDecoder):
         m = message.data
         if len(m) != LENGTH or not message.complete:
             return Claim("Korg DW-8000 data dump (damaged)", channel, "none",
-                         f"DW-8000 dump at offset {message.offset} has {len(m)} bytes "
-                         f"(expected {LENGTH}; {message.status}): skipped")
+                         wrong_length_note("DW-8000 dump", message, LENGTH))
         preset = Preset(table=get_table("dw8000_program"), data=bytes(m[5:56]),
                         slot="edit buffer", device_id=channel, source=self.source,
                         messages=(index,))

@@ -6,7 +6,13 @@ characters at message bytes 137–152 (shared/reference/sysex-formats.md §4.2).
 
 from __future__ import annotations
 
-from core.sysex.formats.base import Claim, FormatDecoder, Target, check_program
+from core.sysex.formats.base import (
+    Claim,
+    FormatDecoder,
+    Target,
+    check_program,
+    wrong_length_note,
+)
 from core.sysex.framing import RawMessage
 from core.sysex.model import Bank, Preset
 from core.sysex.tables import get_table
@@ -32,8 +38,7 @@ class BassStation2Decoder(FormatDecoder):
             return Claim("Novation Bass Station II message", None)
         if len(m) != LENGTH or not message.complete:
             return Claim("Novation Bass Station II program (damaged)", None, "none",
-                         f"Bass Station II dump at offset {message.offset} has {len(m)} bytes "
-                         f"(expected {LENGTH}; {message.status}): skipped")
+                         wrong_length_note("Bass Station II dump", message, LENGTH))
         program = m[8] if m[7] == 0x01 else None
         self._presets.append(Preset(
             table=get_table("bass_station2_program"), data=bytes(m[9:153]),

@@ -26,6 +26,7 @@ from core.sysex.formats.base import (
     check_program,
     checksum_note,
     range_warnings,
+    wrong_length_note,
 )
 from core.sysex.framing import RawMessage
 from core.sysex.model import Bank, Preset
@@ -256,8 +257,7 @@ class JunoDecoder(FormatDecoder):
             return Claim("Roland Juno-106 control change", channel)
         if len(m) != JUNO_LENGTH or not message.complete:
             return Claim("Roland Juno-106 patch dump (damaged)", channel, "none",
-                         f"Juno-106 dump at offset {message.offset} has {len(m)} bytes "
-                         f"(expected {JUNO_LENGTH}; {message.status}): skipped")
+                         wrong_length_note("Juno-106 dump", message, JUNO_LENGTH))
         program = m[4]
         preset = Preset(table=get_table("juno106_patch"), data=bytes(m[5:23]),
                         slot=patch_slot(program) if m[2] == 0x30 else "manual",

@@ -21,6 +21,7 @@ from core.sysex.formats.base import (
     check_program,
     checksum_note,
     range_warnings,
+    wrong_length_note,
 )
 from core.sysex.framing import RawMessage
 from core.sysex.model import Bank, Preset
@@ -84,9 +85,8 @@ class VirusDecoder(FormatDecoder):
         allowed = (C_LENGTH, TI_LENGTH) if cmd == SINGLE else (C_LENGTH,)
         if length not in allowed or (not message.complete and not recovered):
             expect = " or ".join(str(a) for a in allowed)
-            note = (f"Virus {what} dump at offset {message.offset} has {len(message.data)} bytes "
-                    f"(expected {expect}; {message.status}): skipped")
-            return Claim(f"Access Virus {what} dump (damaged)", device, "not checked", note)
+            return Claim(f"Access Virus {what} dump (damaged)", device, "not checked",
+                         wrong_length_note(f"Virus {what} dump", message, expect))
         bank, program = m[7], m[8]
         cs1 = checksum_note(m[265], sum7(m[5:265]))
         checksum = cs1

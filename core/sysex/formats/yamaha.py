@@ -21,6 +21,7 @@ from core.sysex.formats.base import (
     bad_checksum_warning,
     checksum_note,
     range_warnings,
+    wrong_length_note,
 )
 from core.sysex.framing import RawMessage
 from core.sysex.model import Bank, Preset
@@ -96,8 +97,7 @@ class DX7Decoder(FormatDecoder):
         m = message.data
         if len(m) != VCED_LENGTH or not message.complete:
             return Claim("Yamaha DX7 single voice (VCED, damaged)", channel, "not checked",
-                         f"VCED at offset {message.offset} has {len(m)} bytes (expected 163; "
-                         f"{message.status}): skipped")
+                         wrong_length_note("VCED", message, VCED_LENGTH))
         data = bytes(m[6:161])
         checksum = checksum_note(m[161], twos7(data))
         preset = Preset(table=get_table("dx7_vced"), data=data, slot="edit buffer",
