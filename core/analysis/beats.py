@@ -10,7 +10,9 @@ tempo is constant.
    one beat period, relative to its energy, over a few seconds) must be clearly present.
 3. In each section the beats are fitted by a straight line (least squares, beat index → time);
    when the residual is small and the straight grid collects as much novelty as the tracked
-   beats, the grid replaces them — constant-tempo music gets a grid that does not wander.
+   beats (each beat's novelty taken within 30 ms, so humanised hits do not favour a grid that
+   follows their jitter), the grid replaces them — constant-tempo music gets a grid that does
+   not wander.
 4. The grid confidence (0–1) combines how much stronger the novelty is on the beats than half
    way between them with how regular the beat intervals are.
 """
@@ -28,7 +30,8 @@ from core.results import TempoSection
 
 _TIGHTNESS = 400.0      # cost weight of (log interval / period)²
 _SNAP_RMS_S = 0.025     # straight grid accepted below this residual (s) …
-_SNAP_KEEP = 0.9        # … when it keeps this share of the tracked beats' novelty
+_SNAP_KEEP = 0.9        # … when it keeps this share of the tracked beats' novelty,
+_SNAP_TOLERANCE_S = 0.03  # … each beat's novelty taken within this distance (humanised hits)
 _ACTIVITY_S = 4.0       # window of the local pulse measure (s)
 _ACTIVITY_MIN = 0.04    # local pulse below this: no beats there, …
 _ACTIVITY_REL = 0.3     # … nor below this share of the median pulse at the beats
@@ -239,9 +242,14 @@ def _fit_line(times: np.ndarray, period_s: float) -> tuple[np.ndarray, float]:
     return grid, float(np.sqrt(np.mean((times - fitted) ** 2)))
 
 
-def _strength(novelty: np.ndarray, times: np.ndarray, fps: float) -> float:
-    idx = np.clip(np.rint(times * fps).astype(int), 0, len(novelty) - 1)
-    return float(novelty[idx].sum())
+def _strength(novelty: np.ndarray, times: np.ndarray, fps: float,
+              tolerance_s: float = 0.0) -> float:
+    """Sum of the novelty at ``times`` (s): each time's frame, or the largest value within
+    ``tolerance_s`` of it."""
+    reach = round(tolerance_s * fps)
+    idx = np.rint(times * fps).astype(int)
+    values = [novelty[np.clip(idx + d, 0, len(novelty) - 1)] for d in range(-reach, reach + 1)]
+    return float(np.max(values, axis=0).sum())
 
 
 def _snap_sections(beats: np.ndarray, sections: tuple[TempoSection, ...], novelty: np.ndarray,
@@ -255,7 +263,8 @@ def _snap_sections(beats: np.ndarray, sections: tuple[TempoSection, ...], novelt
             flags.append(False)
             continue
         grid, rms = _fit_line(inside, 60.0 / s.bpm)
-        keep = _strength(novelty, grid, fps) >= _SNAP_KEEP * _strength(novelty, inside, fps)
+        keep = (_strength(novelty, grid, fps, _SNAP_TOLERANCE_S)
+                >= _SNAP_KEEP * _strength(novelty, inside, fps, _SNAP_TOLERANCE_S))
         snap = rms < _SNAP_RMS_S and keep
         out.append(grid if snap else inside)
         flags.append(bool(snap))

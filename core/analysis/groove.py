@@ -20,14 +20,16 @@ import numpy as np
 
 from core.results import DrumHit, Groove, Microtiming
 
-_SUBDIVISION_INSTRUMENTS = frozenset(
-    {"hihat_closed", "hihat_pedal", "hihat_open", "ride", "percussion", "rim"})
+_FILL_INSTRUMENTS = frozenset({"tom_low", "tom_mid", "tom_high", "crash"})
+"""Instruments left out of the swing measure: they mostly play fills, often in triplets."""
 _OFFBEAT_RANGE = (0.42, 0.72)
 """Phase window (fraction of the beat or half beat) where a swung or straight off-beat falls."""
 _MIN_OFFBEATS = 6
 """Fewest off-beat hits needed before a swing ratio is reported."""
 _ONBEAT_HALF_WIDTH = 0.2
 """Phase half-width around the subdivision start where the on-beat hits fall."""
+_MIN_GROUP_ONBEATS = 4
+"""Fewest on-beat hits of one instrument before its off-beats are measured from them."""
 
 
 def beat_phases(times: np.ndarray, beats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -42,28 +44,45 @@ def beat_phases(times: np.ndarray, beats: np.ndarray) -> tuple[np.ndarray, np.nd
     return k + shift.astype(int), position - shift
 
 
-def _swing_from_phases(phases: np.ndarray) -> float | None:
+def _swing_from_phases(phases: np.ndarray, groups: np.ndarray | None = None) -> float | None:
     """Long/short ratio from phases in [0, 1) of one subdivision (beat or half beat).
 
     The off-beat position is measured from the on-beat hits, not from the grid: a beat grid
     placed a few milliseconds late (common on a full mix) would otherwise shift every phase and
-    bias the ratio (4 ms at 130 BPM moves a swung 16th by 3.5 swing points).
+    bias the ratio (4 ms at 130 BPM moves a swung 16th by 3.5 swing points). With ``groups``
+    (an instrument index per phase), an off-beat hit of an instrument with at least
+    :data:`_MIN_GROUP_ONBEATS` on-beat hits is measured from those (it is *anchored*), so an
+    instrument the transcriber places a few ms late does not read as swing; when there are
+    enough anchored off-beats only they count, otherwise every off-beat does, the unanchored
+    ones measured from the on-beat hits of all instruments.
     """
     lo, hi = _OFFBEAT_RANGE
-    off = phases[(phases > lo) & (phases < hi)]
-    if len(off) < _MIN_OFFBEATS:
+    is_off = (phases > lo) & (phases < hi)
+    if int(is_off.sum()) < _MIN_OFFBEATS:
         return None
     wrapped = np.where(phases > 1.0 - _ONBEAT_HALF_WIDTH, phases - 1.0, phases)
-    on = wrapped[np.abs(wrapped) < _ONBEAT_HALF_WIDTH]
-    shift = float(np.median(on)) if len(on) >= _MIN_OFFBEATS else 0.0
-    p = float(np.clip(np.median(off) - shift, 0.05, 0.95))
+    is_on = np.abs(wrapped) < _ONBEAT_HALF_WIDTH
+    common = float(np.median(wrapped[is_on])) if int(is_on.sum()) >= _MIN_OFFBEATS else 0.0
+    shifts = np.full(len(phases), common)
+    anchored = np.zeros(len(phases), dtype=bool)
+    if groups is not None:
+        for g in np.unique(groups[is_off]):
+            mine = groups == g
+            own = is_on & mine
+            if int(own.sum()) >= _MIN_GROUP_ONBEATS:
+                shifts[mine] = float(np.median(wrapped[own]))
+                anchored |= mine
+    use = is_off & anchored if int((is_off & anchored).sum()) >= _MIN_OFFBEATS else is_off
+    p = float(np.clip(np.median(phases[use] - shifts[use]), 0.05, 0.95))
     return p / (1.0 - p)
 
 
-def swing_ratios(times: Sequence[float], beats: Sequence[float]) -> tuple[float | None,
-                                                                          float | None]:
+def swing_ratios(times: Sequence[float], beats: Sequence[float],
+                 groups: Sequence[int] | None = None) -> tuple[float | None, float | None]:
     """8th and 16th swing ratios (long/short) of hits at ``times`` against ``beats`` (s).
 
+    ``groups`` optionally gives each hit's instrument (any integer label): off-beats are then
+    measured against their own instrument's on-beats (see :func:`_swing_from_phases`).
     ``None`` when there are too few off-beat hits to tell. The two windows do not overlap for
     ratios up to ~2.5: a swung 8th at ``p`` falls at ``2p − 1`` of its half beat, outside the
     16th window, and a swung 16th falls after the 8th window.
@@ -72,11 +91,12 @@ def swing_ratios(times: Sequence[float], beats: Sequence[float]) -> tuple[float 
     b = np.asarray(beats, dtype=float)
     if len(b) < 3 or len(t) == 0:
         return None, None
+    g = None if groups is None else np.asarray(groups, dtype=int)
     _, phase = beat_phases(t, b)
-    eighth = _swing_from_phases(phase)
+    eighth = _swing_from_phases(phase, g)
     half = phase * 2.0
     sixteenth_phase = half - np.floor(half)
-    sixteenth = _swing_from_phases(sixteenth_phase)
+    sixteenth = _swing_from_phases(sixteenth_phase, g)
     return eighth, sixteenth
 
 
@@ -114,13 +134,16 @@ def microtiming(hits: Sequence[DrumHit], beats: Sequence[float], *,
 
 
 def analyze_groove(hits: Sequence[DrumHit], beats: Sequence[float]) -> Groove | None:
-    """Swing (from hi-hats, rides and percussion when there are enough, else from all hits)
-    and per-instrument microtiming. ``None`` without a usable beat grid or hits."""
+    """Swing (from every hit but toms and crashes, which mostly play fills, often in
+    triplets; each off-beat measured from its own instrument's on-beats where it has them;
+    swing moves every off-beat note, whatever plays it) and per-instrument microtiming.
+    ``None`` without a usable beat grid or hits."""
     if len(beats) < 3 or not hits:
         return None
-    subdivision = [h.time for h in hits if h.instrument in _SUBDIVISION_INSTRUMENTS]
-    source = subdivision if len(subdivision) >= 2 * _MIN_OFFBEATS else [h.time for h in hits]
-    swing_8th, swing_16th = swing_ratios(source, beats)
+    groove = [h for h in hits if h.instrument not in _FILL_INSTRUMENTS]
+    names = sorted({h.instrument for h in groove})
+    groups = [names.index(h.instrument) for h in groove]
+    swing_8th, swing_16th = swing_ratios([h.time for h in groove], beats, groups)
     return Groove(swing_8th=_round(swing_8th), swing_16th=_round(swing_16th),
                   microtiming=microtiming(hits, beats, swing_8th=swing_8th,
                                           swing_16th=swing_16th))

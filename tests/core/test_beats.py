@@ -41,6 +41,16 @@ def test_constant_tempo_gets_a_straight_grid():
     assert np.median(np.abs(track.times[:, None] - beats[None, :]).min(axis=1)) < 0.015
 
 
+@pytest.mark.parametrize("style", ["dnb", "house", "hiphop", "techno"])
+def test_humanised_playing_at_a_constant_tempo_gets_a_straight_grid(style):
+    # Hits jittered by 12 ms (std): a grid that followed them would wander by about as much.
+    x, beats, _ = render(style, 24.0, full=False, jitter_ms=12, seed=1)
+    track = _track(x)
+    assert track.snapped == (True,)
+    assert np.diff(track.times).std() < 0.001
+    assert mir_eval.beat.f_measure(beats, track.times) >= 0.95
+
+
 def test_beats_follow_a_tempo_change():
     x, beats, _ = render("dnb", 60.0, full=True, tempo_change=(30.0, 150.0))
     track = _track(x)

@@ -91,3 +91,33 @@ def test_swing_is_unbiased_by_a_grid_that_sits_early_or_late(late_ms):
     s8, s16 = swing_ratios(hits, beats + late_ms / 1000.0)
     assert s16 == pytest.approx(1.33, rel=0.02)
     assert s8 == pytest.approx(1.0, abs=0.02)
+
+
+def test_an_instrument_heard_late_does_not_read_as_swing():
+    # Straight 16ths: hats on the beats and 8ths, kicks on some 16th off-beats, and a
+    # percussion part only on 16th off-beats that the transcriber places 12 ms late.
+    beats = grid()
+    hits = []
+    for k, b in enumerate(beats[:-1]):
+        hits += [DrumHit(b, "hihat_closed", 90, 1.0),
+                 DrumHit(b + 0.5 * BEAT, "hihat_closed", 90, 1.0),
+                 DrumHit(b + 0.75 * BEAT + 0.012, "percussion", 90, 1.0)]
+        if k % 2 == 0:
+            hits += [DrumHit(b, "kick", 110, 1.0), DrumHit(b + 0.25 * BEAT, "kick", 100, 1.0)]
+    groove = analyze_groove(hits, beats)
+    assert swing_percent(groove.swing_16th) == pytest.approx(50.0, abs=1.0)
+
+
+def test_triplet_tom_fills_do_not_read_as_swing():
+    # Straight: hats on 8ths, a kick on the 16th after every other beat; a tom fill in 16th
+    # triplets on the last beat of every bar puts as many hits at 2/3 of a half beat.
+    beats = grid()
+    hits = [DrumHit(t, "hihat_closed", 90, 1.0) for t in eighths(1.0, beats)]
+    for k, b in enumerate(beats[:-1]):
+        if k % 2 == 0:
+            hits += [DrumHit(b, "kick", 110, 1.0), DrumHit(b + 0.25 * BEAT, "kick", 100, 1.0)]
+        if k % 4 == 3:
+            hits += [DrumHit(b + j * BEAT / 6, "tom_mid", 100, 1.0) for j in range(6)]
+    groove = analyze_groove(sorted(hits, key=lambda h: h.time), beats)
+    assert swing_percent(groove.swing_16th) == pytest.approx(50.0, abs=0.5)
+    assert swing_percent(groove.swing_8th) == pytest.approx(50.0, abs=0.5)
