@@ -26,8 +26,11 @@ mid channel (the channel mean); the masks are applied to every channel's complex
 Drums are the percussive part; bass is the rest below :data:`BASS_CUTOFF_HZ` (a smooth
 low-pass in log-frequency, half an octave wide) plus, up to about :data:`BASS_NOTES_HZ`, the
 part of each bin that rises above its own sustained level (short bass notes an octave up,
-not held chords); other is the mix minus drums and bass, so the three stems sum to the input
-up to float32 rounding.
+not held chords). Bass is mixed to the centre, so in a stereo input each bin's bass share is
+scaled by how centred the bin is (mid energy minus side energy, over mid energy, smoothed over
+:data:`CENTRED_SECONDS`): wide pads and stereo effects in the low end stay out of the bass.
+Other is the mix minus drums and bass, so the three stems sum to the input up to float32
+rounding.
 
 Chunks: :meth:`ClassicSeparator.separate` takes a few seconds of audio; a caller streaming a
 long file overlaps chunks by about :attr:`ClassicSeparator.context_seconds` on each side and
@@ -42,6 +45,7 @@ import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy.ndimage import uniform_filter1d
 
 STEMS: tuple[str, ...] = ("drums", "bass", "other")
 """Stems the separator returns, in this order."""
@@ -91,6 +95,12 @@ KICK_HPSS_WEIGHT = 0.7
 REST_SECONDS = 0.2
 """Under the kick, what is not kick is estimated at least at its median over this long (s):
 bass notes sustain through the hit."""
+CENTRED_BASS = 1.0
+"""How much the bass masks follow the stereo image (0–1): bass is mixed to the centre, so
+side energy (L − R) in a bin marks a wide sound (pads, stereo effects), and a bin's bass share
+is scaled by its centred part, ``(|M|² − |S|²) / |M|²`` smoothed over time (1: fully)."""
+CENTRED_SECONDS = 0.6
+"""Time smoothing of the mid and side energies for :data:`CENTRED_BASS` (s)."""
 MASK_POWER = 2.0
 """Exponent of the soft masks (2: Wiener-like on magnitudes)."""
 _EPS = 1e-12
@@ -245,11 +255,24 @@ class ClassicSeparator:
         w_main, w_low = self._w_main, self._w_low
         drums = band(spec, drum_mask * w_main, self._main, main_pad)
         drums += band(low_spec, low_drum * w_low, self._low, low_pad)
-        bass_main = self._bass_main + self._notes_main * transient
-        bass_low = self._bass_low + self._notes_low * low_transient
+        bass_main = (self._bass_main + self._notes_main * transient) * self._centred(spec)
+        bass_low = (self._bass_low + self._notes_low * low_transient) * self._centred(low_spec)
         bass = band(spec, (1 - drum_mask) * bass_main * w_main, self._main, main_pad)
         bass += band(low_spec, (1 - low_drum) * bass_low * w_low, self._low, low_pad)
         return drums, bass
+
+    def _centred(self, spec: np.ndarray) -> np.ndarray | float:
+        """Per bin, the share of the mid channel's energy that is centred (0–1; see
+        :data:`CENTRED_BASS`), from ``spec`` ``[channels, frames, bins]``; 1 for mono."""
+        if spec.shape[0] != 2 or CENTRED_BASS <= 0:
+            return 1.0
+        mid = np.square(np.abs(spec[0] + spec[1]) / 2)
+        side = np.square(np.abs(spec[0] - spec[1]) / 2)
+        size = _odd(CENTRED_SECONDS * self.sample_rate / self._hop)
+        mid = uniform_filter1d(mid, size, axis=0, mode="reflect")
+        side = uniform_filter1d(side, size, axis=0, mode="reflect")
+        share = np.clip((mid - side) / (mid + _EPS), 0.0, 1.0)
+        return 1.0 - CENTRED_BASS * (1.0 - share)
 
     @staticmethod
     def _hpss(mag: np.ndarray, h_len: int, p_len: int) -> tuple[np.ndarray, np.ndarray]:
