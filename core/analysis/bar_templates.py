@@ -25,6 +25,8 @@ HIGH, FULL = BANDS.index("high"), BANDS.index("full")
 _W_FILL = 0.3            # penalty weight of unevenly filled main kick/snare slots
 _W_SUBDIVISION = 0.3     # template-score weight of the triple/duple subdivision
 _FOLD_CHUNK_BEATS = 24   # beats per chunk whose grid phase is re-estimated (3/4, 4/4, 6/8 bars)
+_KICK_LATE_S = 0.06      # a step's kick (LOW band) evidence is looked for up to this much later:
+                         # a pitch-swept kick reaches the band below 150 Hz only as it falls
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,8 @@ class _Fold:
 
 
 def fold_regular(rf: RhythmFrames, bpm: float, steps: int) -> _Fold:
-    """Sample the spread novelty of ``rf`` on a regular grid of ``steps`` per beat at ``bpm``.
+    """Sample the spread novelty of ``rf`` on a regular grid of ``steps`` per beat at ``bpm``
+    (the LOW band's up to :data:`_KICK_LATE_S` after each step).
 
     The grid phase is re-estimated every few bars (tolerates small tempo errors) while the step
     count stays continuous, so step *k* of the result is always *k* steps after the origin.
@@ -193,6 +196,9 @@ def fold_regular(rf: RhythmFrames, bpm: float, steps: int) -> _Fold:
                       rf.frames - 1)
         captured += float(rf.peaks[pos].sum())
         values = rf.spread[:, pos]
+        late = round(_KICK_LATE_S * rf.fps)
+        values[LOW] = np.max([rf.spread[LOW, np.minimum(pos + k, rf.frames - 1)]
+                              for k in range(late + 1)], axis=0)
         if index0 > filled:   # a phase jump skipped steps: repeat the last column
             columns.append(np.repeat(values[:, :1], index0 - filled, axis=1))
         columns.append(values[:, max(0, filled - index0):])
