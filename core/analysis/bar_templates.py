@@ -180,6 +180,7 @@ def fold_regular(rf: RhythmFrames, bpm: float, steps: int) -> _Fold:
     step = 60.0 * rf.fps / bpm / steps
     chunk = _FOLD_CHUNK_BEATS * steps
     total = int((rf.frames - 1) // step)
+    late = round(_KICK_LATE_S * rf.fps)
     columns: list[np.ndarray] = []
     origin: float | None = None
     captured, filled = 0.0, 0
@@ -196,7 +197,6 @@ def fold_regular(rf: RhythmFrames, bpm: float, steps: int) -> _Fold:
                       rf.frames - 1)
         captured += float(rf.peaks[pos].sum())
         values = rf.spread[:, pos]
-        late = round(_KICK_LATE_S * rf.fps)
         values[LOW] = np.max([rf.spread[LOW, np.minimum(pos + k, rf.frames - 1)]
                               for k in range(late + 1)], axis=0)
         if index0 > filled:   # a phase jump skipped steps: repeat the last column

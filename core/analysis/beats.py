@@ -242,19 +242,16 @@ def _fit_line(times: np.ndarray, period_s: float) -> tuple[np.ndarray, float]:
     return grid, float(np.sqrt(np.mean((times - fitted) ** 2)))
 
 
-def _strength(novelty: np.ndarray, times: np.ndarray, fps: float,
-              tolerance_s: float = 0.0) -> float:
-    """Sum of the novelty at ``times`` (s): each time's frame, or the largest value within
-    ``tolerance_s`` of it."""
-    reach = round(tolerance_s * fps)
-    idx = np.rint(times * fps).astype(int)
-    values = [novelty[np.clip(idx + d, 0, len(novelty) - 1)] for d in range(-reach, reach + 1)]
-    return float(np.max(values, axis=0).sum())
+def _strength(novelty: np.ndarray, times: np.ndarray, fps: float) -> float:
+    idx = np.clip(np.rint(times * fps).astype(int), 0, len(novelty) - 1)
+    return float(novelty[idx].sum())
 
 
 def _snap_sections(beats: np.ndarray, sections: tuple[TempoSection, ...], novelty: np.ndarray,
                    fps: float) -> tuple[np.ndarray, tuple[bool, ...]]:
     """Replace each section's tracked beats by their straight grid where it fits."""
+    reach = round(_SNAP_TOLERANCE_S * fps)
+    near = maximum_filter1d(novelty, 2 * reach + 1) if len(novelty) else novelty
     out, flags = [], []
     for s in sections:
         inside = beats[(beats >= s.start) & (beats < s.end)]
@@ -263,8 +260,7 @@ def _snap_sections(beats: np.ndarray, sections: tuple[TempoSection, ...], novelt
             flags.append(False)
             continue
         grid, rms = _fit_line(inside, 60.0 / s.bpm)
-        keep = (_strength(novelty, grid, fps, _SNAP_TOLERANCE_S)
-                >= _SNAP_KEEP * _strength(novelty, inside, fps, _SNAP_TOLERANCE_S))
+        keep = _strength(near, grid, fps) >= _SNAP_KEEP * _strength(near, inside, fps)
         snap = rms < _SNAP_RMS_S and keep
         out.append(grid if snap else inside)
         flags.append(bool(snap))

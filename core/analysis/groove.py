@@ -141,8 +141,8 @@ def analyze_groove(hits: Sequence[DrumHit], beats: Sequence[float]) -> Groove | 
     if len(beats) < 3 or not hits:
         return None
     groove = [h for h in hits if h.instrument not in _FILL_INSTRUMENTS]
-    names = sorted({h.instrument for h in groove})
-    groups = [names.index(h.instrument) for h in groove]
+    index = {name: k for k, name in enumerate(sorted({h.instrument for h in groove}))}
+    groups = [index[h.instrument] for h in groove]
     swing_8th, swing_16th = swing_ratios([h.time for h in groove], beats, groups)
     return Groove(swing_8th=_round(swing_8th), swing_16th=_round(swing_16th),
                   microtiming=microtiming(hits, beats, swing_8th=swing_8th,
