@@ -14,7 +14,6 @@ from core.devset.generate import RENDER_VERSION, ClipSpec, ground_truth, render_
 from core.devset.kits import (
     Kit,
     all_kits,
-    extra_kit_names,
     is_unseen,
     kit_names,
     lmms_kits,
@@ -29,7 +28,7 @@ from core.devset.truth import Clip, GroundTruth
 
 __all__ = [
     "RENDER_VERSION", "SPLITS", "STYLES", "Clip", "ClipSpec", "GroundTruth", "Kit", "all_kits",
-    "development_set", "export_clip", "extra_kit_names", "ground_truth", "is_unseen",
-    "iter_clips", "kit_names", "lmms_kits", "load_kit", "load_truth", "render_clip",
-    "soundfont_kits", "synth_kit", "train_kits", "unseen_kits",
+    "development_set", "export_clip", "ground_truth", "is_unseen", "iter_clips", "kit_names",
+    "lmms_kits", "load_kit", "load_truth", "render_clip", "soundfont_kits", "synth_kit",
+    "train_kits", "unseen_kits",
 ]

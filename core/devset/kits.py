@@ -34,7 +34,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from core.devset import drumsynth, lmms, soundfont
+from core.devset import lmms, soundfont
 from core.devset.synth_drums import LAYER_VELOCITIES, synth_sounds
 from core.errors import InvalidParameter
 from core.jobs import CancelToken, ProgressCallback, check_cancel, report
@@ -121,35 +121,6 @@ def synth_kit(variant: int) -> Kit:
     return Kit(f"synth:{variant}", "synth", SAMPLE_RATE, **_frozen(sounds, layers))
 
 
-DRUMSYNTH_KITS = 24
-"""Number of extra train kits ``drumsynth:0`` … ``drumsynth:23`` offered when the LMMS DrumSynth
-presets are installed (:mod:`core.devset.drumsynth`)."""
-
-
-def drumsynth_kit(variant: int) -> Kit:
-    """Kit ``drumsynth:<variant>``: one LMMS DrumSynth preset per instrument, rendered by
-    :mod:`core.devset.drumsynth`; instruments with no preset drawn come from ``synth:<variant
-    mod 4>`` (a train synth kit). Only training uses these kits.
-
-    Raises
-    ------
-    InvalidParameter
-        ``variant`` < 0, or the presets are not installed.
-    """
-    if variant < 0:
-        raise InvalidParameter(f"drumsynth kit variant must be >= 0, got {variant}")
-    sounds = drumsynth.drumsynth_sounds(variant, SAMPLE_RATE)
-    if not sounds:
-        raise InvalidParameter("drumsynth kits need the LMMS DrumSynth presets (Debian: "
-                               f"lmms-common) in {drumsynth.DRUMSYNTH_DIR}")
-    filler = synth_sounds(variant % 4, SAMPLE_RATE)
-    missing = [i for i in DRUM_INSTRUMENTS if i not in sounds]
-    for instrument in missing:
-        sounds[instrument] = (filler[instrument][-1],)
-    source = "drumsynth" + (f"+synth:{variant % 4}({','.join(missing)})" if missing else "")
-    return Kit(f"drumsynth:{variant}", source, SAMPLE_RATE, **_frozen(sounds))
-
-
 def _soundfont_kit(short: str, program: int, shots: list[soundfont.OneShot]) -> Kit:
     sounds: dict[str, list[np.ndarray]] = {}
     layers: dict[str, list[tuple[int, int]]] = {}
@@ -158,14 +129,13 @@ def _soundfont_kit(short: str, program: int, shots: list[soundfont.OneShot]) -> 
         variant = soundfont.GM_NOTES[shot.instrument].index(shot.note)
         layers.setdefault(shot.instrument, []).append((variant, shot.velocity))
     path = soundfont.SOUNDFONTS[short]
-    return Kit(f"{short}:{soundfont.program_name(program)}",
+    return Kit(f"{short}:{soundfont.KIT_PROGRAMS[program]}",
                f"soundfont:{path.name}:128/{program}", soundfont.SAMPLE_RATE,
                **_frozen({k: tuple(v) for k, v in sounds.items()},
                          {k: tuple(v) for k, v in layers.items()}))
 
 
-def _soundfont_jobs(fonts: Iterable[str] | None,
-                    wanted: set[int] | None) -> list[tuple[str, Path, int]]:
+def _soundfont_jobs(fonts: Iterable[str] | None) -> list[tuple[str, Path, int]]:
     available = soundfont.available_soundfonts()
     jobs = []
     for short in fonts if fonts is not None else soundfont.SOUNDFONTS:
@@ -173,11 +143,7 @@ def _soundfont_jobs(fonts: Iterable[str] | None,
             log.warning("SoundFont %s is missing; its kits are skipped", short)
             continue
         programs = soundfont.drum_programs(available[short])
-        offered = [*soundfont.KIT_PROGRAMS]
-        if short in soundfont.EXTRA_FONTS:
-            offered += soundfont.EXTRA_PROGRAMS
-        jobs += [(short, available[short], p) for p in offered if p in programs
-                 and (p in wanted if wanted is not None else p in soundfont.KIT_PROGRAMS)]
+        jobs += [(short, available[short], p) for p in soundfont.KIT_PROGRAMS if p in programs]
     return jobs
 
 
@@ -191,8 +157,7 @@ def soundfont_kits(cache_dir: Path | None = None, *, fonts: Iterable[str] | None
     in ``cache_dir`` (default ``platformdirs.user_cache_dir("breakroom")/"devset-kits"``).
     A missing SoundFont, missing fluidsynth or a failed render drops those kits with a logged
     warning; this function does not raise for them. ``fonts`` restricts to short names
-    (``"fluidr3"``, ``"timgm"``, ``"musescore"``), ``programs`` to GM kit programs (which may
-    name :data:`soundfont.EXTRA_PROGRAMS` of :data:`soundfont.EXTRA_FONTS`).
+    (``"fluidr3"``, ``"timgm"``, ``"musescore"``), ``programs`` to GM kit programs.
 
     Raises
     ------
@@ -200,7 +165,8 @@ def soundfont_kits(cache_dir: Path | None = None, *, fonts: Iterable[str] | None
         ``cancel`` was set (checked between kits).
     """
     cache = Path(cache_dir) if cache_dir is not None else soundfont.default_cache_dir()
-    jobs = _soundfont_jobs(fonts, set(programs) if programs is not None else None)
+    wanted = set(programs) if programs is not None else None
+    jobs = [j for j in _soundfont_jobs(fonts) if wanted is None or j[2] in wanted]
     kits: list[Kit] = []
     with ThreadPoolExecutor(soundfont.worker_count()) as pool:
         futures = [pool.submit(soundfont.kit_shots, s, path, p, cache) for s, path, p in jobs]
@@ -277,21 +243,6 @@ def kit_names(split: str = "all", cache_dir: Path | None = None) -> tuple[str, .
     return tuple(n for n in names if is_unseen(n) == (split == "unseen"))
 
 
-def extra_kit_names(cache_dir: Path | None = None) -> tuple[str, ...]:
-    """Names of the extra train kits available here — ``drumsynth:<n>`` (:func:`drumsynth_kit`)
-    and the FluidR3 variant programs (:data:`soundfont.EXTRA_PROGRAMS`); training may add them
-    to :func:`kit_names` ``("train")``. Cheap: renders nothing."""
-    names: list[str] = []
-    if any(drumsynth.DRUMSYNTH_DIR.glob("*/*.ds")):
-        names += [f"drumsynth:{v}" for v in range(DRUMSYNTH_KITS)]
-    for short, path in soundfont.available_soundfonts().items():
-        if short in soundfont.EXTRA_FONTS and _fluidsynth_or_cache(short, cache_dir):
-            programs = soundfont.drum_programs(path)
-            names += [f"{short}:{n}" for p, n in soundfont.EXTRA_PROGRAMS.items()
-                      if p in programs]
-    return tuple(names)
-
-
 def load_kit(name: str, cache_dir: Path | None = None) -> Kit:
     """Build or load the kit called ``name`` (e.g. ``"synth:3"``, ``"fluidr3:808"``).
 
@@ -303,14 +254,11 @@ def load_kit(name: str, cache_dir: Path | None = None) -> Kit:
     family, _, member = name.partition(":")
     if family == "synth" and member.isdigit():
         return synth_kit(int(member))
-    if family == "drumsynth" and member.isdigit():
-        return drumsynth_kit(int(member))
     if family == "lmms":
         found = [k for k in lmms_kits() if k.name == name]
     elif family in soundfont.SOUNDFONTS:
-        program = soundfont.program_of(member)
-        found = ([] if program is None else
-                 soundfont_kits(cache_dir, fonts=[family], programs=[program]))
+        programs = [p for p, n in soundfont.KIT_PROGRAMS.items() if n == member]
+        found = soundfont_kits(cache_dir, fonts=[family], programs=programs) if programs else []
     else:
         found = []
     if not found:

@@ -50,32 +50,6 @@ KIT_PROGRAMS = MappingProxyType({
 })
 """GM drum-kit programs (bank 128) rendered, with the name used in kit names."""
 
-EXTRA_PROGRAMS = MappingProxyType({
-    1: "standard1", 2: "standard2", 3: "standard3", 4: "standard4", 5: "standard5",
-    6: "standard6", 7: "standard7", 10: "room2", 11: "room3", 17: "power1", 18: "power2",
-    19: "power3",
-})
-"""Variant kit programs (bank 128) of FluidR3 that carry kick and snare samples of their own
-(the magnitude spectra of their one-shots correlate below 0.97 with every other kit's). Only
-training draws from them (``data.extra_kits`` of the training config); the development set and
-the benchmarks use :data:`KIT_PROGRAMS`. The orchestra kit (48) is left out: its hi-hat keys
-play timpani."""
-
-EXTRA_FONTS: tuple[str, ...] = ("fluidr3",)
-"""SoundFonts whose :data:`EXTRA_PROGRAMS` are offered (MuseScore_General reuses FluidR3's
-drum samples; TimGM6mb is held out)."""
-
-
-def program_name(program: int) -> str:
-    """The kit-name member of GM drum ``program`` (``"room"``, ``"standard3"``)."""
-    return KIT_PROGRAMS.get(program) or EXTRA_PROGRAMS[program]
-
-
-def program_of(member: str) -> int | None:
-    """The program whose kit-name member is ``member``, or ``None``."""
-    return next((p for p in (*KIT_PROGRAMS, *EXTRA_PROGRAMS) if program_name(p) == member),
-                None)
-
 GM_NOTES = MappingProxyType({
     "kick": (35, 36), "snare": (38, 40), "clap": (39,), "rim": (37,),
     "hihat_closed": (42,), "hihat_pedal": (44,), "hihat_open": (46,),

@@ -82,14 +82,11 @@ def default_cache_dir() -> Path:
 
 
 def _spec_key(spec: object, kit_seed: int | None,
-              strength: KitAugmentation | None = None,
-              mix_pool: tuple[str, ...] | None = None) -> str:
+              strength: KitAugmentation | None = None) -> str:
     fields = spec.key_fields()  # type: ignore[attr-defined]
     key: tuple[object, ...] = (CACHE_VERSION, asdict(FeatureParams()), fields, kit_seed)
     if kit_seed is not None and strength is not None and not strength.is_default():
         key += (asdict(strength),)
-    if kit_seed is not None and mix_pool is not None:
-        key += (("mix_pool", mix_pool),)
     text = repr(key)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
@@ -141,24 +138,23 @@ def _worker_kit(name: str) -> object:
     return _WORKER_KITS[name]
 
 
-def _training_kit(kit_name: str, kit_seed: int, strength: KitAugmentation | None = None,
-                  mix_pool: tuple[str, ...] | None = None) -> object:
-    """The kit a training clip is rendered with: half the time a mix of the kits ``mix_pool``
-    (default: the train kits), then a timbre variant (see :mod:`.kit_augment`)."""
+def _training_kit(kit_name: str, kit_seed: int,
+                  strength: KitAugmentation | None = None) -> object:
+    """The kit a training clip is rendered with: half the time a mix of train kits, then a
+    timbre variant (see :mod:`.kit_augment`)."""
     from core.analysis.drum_model.kit_augment import augment_kit, mix_kits
     from core.devset import kit_names
 
     rng = np.random.default_rng([kit_seed, 0x5EED])
     kit = _worker_kit(kit_name)
     if rng.random() < 0.5:
-        pool = [_worker_kit(n) for n in (mix_pool or kit_names("train"))]
+        pool = [_worker_kit(n) for n in kit_names("train")]
         kit = mix_kits(kit_name, pool, kit_seed)  # type: ignore[arg-type]
     return augment_kit(kit, kit_seed, strength)  # type: ignore[arg-type]
 
 
 def _render_job(spec: object, path: str, with_stem: bool, kit_seed: int | None,
-                strength: KitAugmentation | None = None,
-                mix_pool: tuple[str, ...] | None = None) -> str:
+                strength: KitAugmentation | None = None) -> str:
     """Worker: render one spec (with a derived kit when ``kit_seed`` is given), compute its
     examples, write them to ``path``."""
     from core.devset import is_unseen, render_clip
@@ -167,7 +163,7 @@ def _render_job(spec: object, path: str, with_stem: bool, kit_seed: int | None,
     if is_unseen(kit_name):
         raise ValueError(f"kit {kit_name} is held out; it must not be rendered for training")
     kit = (_worker_kit(kit_name) if kit_seed is None
-           else _training_kit(kit_name, kit_seed, strength, mix_pool))
+           else _training_kit(kit_name, kit_seed, strength))
     clip = render_clip(spec, {kit_name: kit})  # type: ignore[arg-type,dict-item]
     _save(Path(path), _examples_from_clip(clip, with_stem))
     return path
@@ -177,8 +173,7 @@ def build_examples(specs: Sequence[object], *, with_stems: bool = True,
                    kit_seeds: Sequence[int | None] | None = None,
                    cache_dir: Path | None = None, workers: int = 2,
                    progress: Callable[[int, int], None] | None = None,
-                   kit_augmentation: KitAugmentation | None = None,
-                   mix_pool: Sequence[str] | None = None) -> list[Example]:
+                   kit_augmentation: KitAugmentation | None = None) -> list[Example]:
     """Render (or load from the cache) the examples of ``specs`` (devset ``ClipSpec`` s).
 
     Parameters
@@ -198,16 +193,12 @@ def build_examples(specs: Sequence[object], *, with_stems: bool = True,
         Called with ``(done, total)`` clips.
     kit_augmentation
         Strength of the kit variants (default :class:`KitAugmentation`).
-    mix_pool
-        Train kits that mixed derived kits draw their instruments from (default: every train
-        kit of :func:`core.devset.kit_names`).
     """
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     suffix = "s" if with_stems else "m"
     seeds = list(kit_seeds) if kit_seeds is not None else [None] * len(specs)
-    mixed_from = tuple(mix_pool) if mix_pool is not None else None
-    paths = [cache / f"{_spec_key(s, k, kit_augmentation, mixed_from)}{suffix}.npz"
+    paths = [cache / f"{_spec_key(s, k, kit_augmentation)}{suffix}.npz"
              for s, k in zip(specs, seeds, strict=True)]
     todo = [(s, p, k) for s, p, k in zip(specs, paths, seeds, strict=True) if not p.is_file()]
     done = len(specs) - len(todo)
@@ -215,7 +206,7 @@ def build_examples(specs: Sequence[object], *, with_stems: bool = True,
         log.info("rendering %d of %d clips", len(todo), len(specs))
         if workers <= 1:
             for spec, path, seed in todo:
-                _render_job(spec, str(path), with_stems, seed, kit_augmentation, mixed_from)
+                _render_job(spec, str(path), with_stems, seed, kit_augmentation)
                 done += 1
                 if progress:
                     progress(done, len(specs))
@@ -223,7 +214,7 @@ def build_examples(specs: Sequence[object], *, with_stems: bool = True,
             with ProcessPoolExecutor(workers) as pool:
                 for _ in pool.map(_render_job, [t[0] for t in todo], [str(t[1]) for t in todo],
                                   [with_stems] * len(todo), [t[2] for t in todo],
-                                  [kit_augmentation] * len(todo), [mixed_from] * len(todo)):
+                                  [kit_augmentation] * len(todo)):
                     done += 1
                     if progress:
                         progress(done, len(specs))

@@ -55,37 +55,14 @@ def load_config(path: str | Path) -> dict[str, Any]:
     return config
 
 
-def train_kit_pool(data: dict[str, Any]) -> tuple[str, ...] | None:
-    """The kits training clips are drawn from: ``None`` for the devset's train kits, or those
-    plus the extra train kits listed in ``data.extra_kits`` (names of
-    :func:`core.devset.extra_kit_names`).
-
-    Raises
-    ------
-    ConfigError
-        A listed kit is not an extra train kit available here.
-    """
-    from core.devset import extra_kit_names, kit_names
-
-    extra = [str(n) for n in data.get("extra_kits") or []]
-    if not extra:
-        return None
-    unknown = sorted(set(extra) - set(extra_kit_names()))
-    if unknown:
-        raise ConfigError(
-            f"data.extra_kits: not an extra train kit here: {', '.join(unknown)}")
-    return kit_names("train") + tuple(extra)
-
-
 def _specs(data: dict[str, Any], seed: int) -> tuple[list[object], list[int | None],
                                                      list[object], list[int | None]]:
     """Train specs and their derived-kit seeds (``None``: the kit as it is); the same for DEV."""
     from core.devset import development_set
 
     train: list[object] = []
-    pool = train_kit_pool(data)
     for s in data["train_seeds"]:
-        train += development_set("train", seed=int(s), kits=pool,
+        train += development_set("train", seed=int(s),
                                  clips_per_style=int(data["train_clips_per_style"]),
                                  seconds=float(data["train_seconds"]))
     rng = np.random.default_rng([seed, 7])
@@ -221,7 +198,7 @@ def run(config_path: str | Path, out: str | Path, *, device: str = "auto",
     strength = KitAugmentation.from_config(data.get("kit_augmentation"))
     train = build_examples(train_specs, with_stems=bool(data["stems"]), kit_seeds=kit_seeds,
                            cache_dir=cache_dir, workers=int(data["workers"]), progress=progress,
-                           kit_augmentation=strength, mix_pool=train_kit_pool(data))
+                           kit_augmentation=strength)
     dev = build_examples(dev_specs, with_stems=bool(data["stems"]), kit_seeds=dev_seeds,
                          cache_dir=cache_dir, workers=int(data["workers"]), progress=progress,
                          kit_augmentation=strength)
