@@ -98,6 +98,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.workspace)
         self.results_panel = ResultsPanel(self.session, self)
         self.library_panel = LibraryPanel(self.session, self)
+        self.library_panel.set_hidden_columns(context.settings.hidden_library_columns(
+            self.library_panel.hidden_columns))
+        self.library_panel.columns_changed.connect(
+            lambda: context.settings.set_hidden_library_columns(
+                self.library_panel.hidden_columns))
         self.library_dock = self._dock("Library", "library_dock", self.library_panel,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
         self.results_dock = self._dock("Results", "results_dock", self.results_panel,

@@ -23,6 +23,7 @@ _KEY_RECENT = "files/recent"
 _KEY_LAST_DIR = "files/last_dir"
 _KEY_GEOMETRY = "window/geometry"
 _KEY_STATE = "window/state"
+_KEY_HIDDEN_COLUMNS = "library/hidden_columns"
 
 
 class AppSettings:
@@ -108,6 +109,21 @@ class AppSettings:
         """Store geometry and dock/toolbar state."""
         self._qsettings.setValue(_KEY_GEOMETRY, geometry)
         self._qsettings.setValue(_KEY_STATE, state)
+
+    # -- library ------------------------------------------------------------------------------
+
+    def hidden_library_columns(self, default: list[str]) -> list[str]:
+        """Names of the library columns the user hid (``default`` until they choose)."""
+        value = self._qsettings.value(_KEY_HIDDEN_COLUMNS)
+        if value is None:
+            return list(default)
+        if isinstance(value, str):
+            value = [value] if value else []
+        return [str(v) for v in value]
+
+    def set_hidden_library_columns(self, names: list[str]) -> None:
+        """Remember which library columns are hidden."""
+        self._qsettings.setValue(_KEY_HIDDEN_COLUMNS, list(names))
 
     def sync(self) -> None:
         """Write pending changes to disk."""

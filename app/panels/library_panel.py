@@ -2,16 +2,18 @@
 
 The panel reads :class:`TrackTableModel` and mirrors the session's selection. It never starts
 analysis: a double-click emits :attr:`LibraryPanel.reanalyze_requested` for the window to
-route to the controller.
+route to the controller. A right-click on the header shows or hides columns (Duration and
+LUFS start hidden, so name, tempo, key and status fit the dock's default width).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QMenu,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -22,6 +24,10 @@ from app.models.session_model import SessionModel
 from app.models.track_table_model import Column, TrackTableModel
 
 EMPTY_TEXT = "Drop tracks or folders here, or File → Open"
+OPTIONAL_COLUMNS = (Column.DURATION, Column.BPM, Column.KEY, Column.LUFS, Column.STATUS)
+"""Columns the user may hide (the name always shows)."""
+DEFAULT_HIDDEN = (Column.DURATION, Column.LUFS)
+"""Columns hidden until the user shows them."""
 
 
 class LibraryPanel(QWidget):
@@ -31,9 +37,12 @@ class LibraryPanel(QWidget):
     -------
     reanalyze_requested(str)
         The user double-clicked a track.
+    columns_changed()
+        The user showed or hid a column (see :attr:`hidden_columns`).
     """
 
     reanalyze_requested = Signal(str)
+    columns_changed = Signal()
 
     def __init__(self, session: SessionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,8 +87,40 @@ class LibraryPanel(QWidget):
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
         for column in (Column.DURATION, Column.BPM, Column.KEY, Column.LUFS):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(Column.STATUS, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(Column.STATUS, 128)
+        header.setSectionResizeMode(Column.STATUS, QHeaderView.ResizeMode.ResizeToContents)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._show_column_menu)
+        self.set_hidden_columns([c.name.lower() for c in DEFAULT_HIDDEN])
+
+    @property
+    def hidden_columns(self) -> list[str]:
+        """Lower-case names of the hidden columns (e.g. ``["duration", "lufs"]``)."""
+        return [c.name.lower() for c in OPTIONAL_COLUMNS if self.table.isColumnHidden(c)]
+
+    def set_hidden_columns(self, names: list[str]) -> None:
+        """Hide exactly the optional columns named in ``names`` (unknown names are ignored)."""
+        wanted = {n.lower() for n in names}
+        for column in OPTIONAL_COLUMNS:
+            self.table.setColumnHidden(column, column.name.lower() in wanted)
+
+    def column_menu(self) -> QMenu:
+        """The header's menu: one checkable action per optional column."""
+        menu = QMenu(self)
+        for column in OPTIONAL_COLUMNS:
+            title = str(self.table_model.headerData(column, Qt.Orientation.Horizontal))
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(column))
+            action.toggled.connect(
+                lambda shown, c=column: self._set_column_shown(c, shown))
+        return menu
+
+    def _set_column_shown(self, column: Column, shown: bool) -> None:
+        self.table.setColumnHidden(column, not shown)
+        self.columns_changed.emit()
+
+    def _show_column_menu(self, pos: QPoint) -> None:
+        self.column_menu().exec(self.table.horizontalHeader().mapToGlobal(pos))
 
     @property
     def is_empty_state_shown(self) -> bool:

@@ -255,6 +255,35 @@ def test_window_layout_is_restored(qtbot: QtBot, make_context) -> None:
     assert second.dockWidgetArea(second.library_dock) is Qt.DockWidgetArea.RightDockWidgetArea
 
 
+def test_library_columns_fit_the_dock_and_the_choice_is_kept(qtbot: QtBot, make_context,
+                                                              tmp_path: Path) -> None:
+    context = make_context()
+    first = MainWindow(context)
+    qtbot.addWidget(first)
+    first.resize(1400, 900)
+    first.show()
+    qtbot.waitExposed(first)
+    for name in ("Dillinja - Friday (VIP).flac", "amen_break_170.wav"):
+        first.session.add_track(tmp_path / name)
+    table = first.library_panel.table
+    # Duration and LUFS start hidden: name, BPM, key and status fit without a scroll bar
+    assert first.library_panel.hidden_columns == ["duration", "lufs"]
+    qtbot.waitUntil(lambda: table.horizontalHeader().length() <= table.viewport().width())
+    assert table.horizontalScrollBar().maximum() == 0
+    menu = first.library_panel.column_menu()
+    actions = {a.text(): a for a in menu.actions()}
+    assert set(actions) == {"Duration", "BPM", "Key", "LUFS", "Status"}
+    assert not actions["LUFS"].isChecked() and actions["Key"].isChecked()
+    actions["LUFS"].setChecked(True)  # the user shows LUFS and hides the key
+    actions["Key"].setChecked(False)
+    menu.deleteLater()
+    assert not table.isColumnHidden(Column.LUFS) and table.isColumnHidden(Column.KEY)
+    assert not table.isColumnHidden(Column.NAME)
+    second = MainWindow(context)
+    qtbot.addWidget(second)
+    assert second.library_panel.hidden_columns == ["duration", "key"]
+
+
 @pytest.mark.parametrize("show", [False])
 def test_about_lists_version_and_backends(qtbot: QtBot, window: MainWindow, show: bool) -> None:
     box = window.show_about()
