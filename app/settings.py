@@ -117,13 +117,12 @@ class AppSettings:
         value = self._qsettings.value(_KEY_HIDDEN_COLUMNS)
         if value is None:
             return list(default)
-        if isinstance(value, str):
-            value = [value] if value else []
-        return [str(v) for v in value]
+        return [name for name in str(value).split(",") if name]
 
     def set_hidden_library_columns(self, names: list[str]) -> None:
-        """Remember which library columns are hidden."""
-        self._qsettings.setValue(_KEY_HIDDEN_COLUMNS, list(names))
+        """Remember which library columns are hidden (stored as one comma-separated string:
+        an INI file cannot tell an empty list from a missing key)."""
+        self._qsettings.setValue(_KEY_HIDDEN_COLUMNS, ",".join(names))
 
     def sync(self) -> None:
         """Write pending changes to disk."""

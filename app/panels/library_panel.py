@@ -120,7 +120,9 @@ class LibraryPanel(QWidget):
         self.columns_changed.emit()
 
     def _show_column_menu(self, pos: QPoint) -> None:
-        self.column_menu().exec(self.table.horizontalHeader().mapToGlobal(pos))
+        menu = self.column_menu()
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+        menu.deleteLater()
 
     @property
     def is_empty_state_shown(self) -> bool:

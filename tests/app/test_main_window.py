@@ -18,6 +18,7 @@ from app.main_window import MainWindow
 from app.models.session_model import SessionModel, TrackStatus
 from app.models.track_table_model import Column
 from app.panels.library_panel import EMPTY_TEXT
+from app.settings import AppSettings
 from app.workers.worker import running_workers
 from tests.app.analysis_fakes import GatedAnalysis
 
@@ -276,12 +277,17 @@ def test_library_columns_fit_the_dock_and_the_choice_is_kept(qtbot: QtBot, make_
     assert not actions["LUFS"].isChecked() and actions["Key"].isChecked()
     actions["LUFS"].setChecked(True)  # the user shows LUFS and hides the key
     actions["Key"].setChecked(False)
-    menu.deleteLater()
     assert not table.isColumnHidden(Column.LUFS) and table.isColumnHidden(Column.KEY)
     assert not table.isColumnHidden(Column.NAME)
     second = MainWindow(context)
     qtbot.addWidget(second)
     assert second.library_panel.hidden_columns == ["duration", "key"]
+    # every column shown is a choice too, and it survives the settings file being read anew
+    for column in ("Duration", "Key"):
+        actions[column].setChecked(True)
+    menu.deleteLater()
+    context.settings.sync()
+    assert AppSettings(context.settings.file_path.parent).hidden_library_columns(["lufs"]) == []
 
 
 @pytest.mark.parametrize("show", [False])
