@@ -153,6 +153,9 @@ def test_interpolate_two_clicked_clips_and_export_midi(qtbot, page, trained_run,
     midi = mido.MidiFile(written[2])
     kinds = {m.type for track in midi.tracks for m in track}
     assert "control_change" in kinds and midi.ticks_per_beat == 480
+    # the job ends just after it reports its files; a click before that is refused as
+    # "already running" (a real double-click gets that message too)
+    qtbot.waitUntil(lambda: not page.controller.is_busy("export"), timeout=TIMEOUT_MS)
     page.export_button.click()  # again: new names, nothing overwritten
     qtbot.waitUntil(lambda: len(written) == 10, timeout=TIMEOUT_MS)
     assert len({str(p) for p in written}) == 10
