@@ -276,6 +276,7 @@ class LatentLabPage(QWidget):
         self.train_button.setEnabled(not training)
         self.resume_button.setEnabled(not training)
         self.cancel_button.setEnabled(training)
+        self._enable_model_buttons()
         if kind == "train" and not busy:
             self.progress.setValue(0)
             self.progress.setFormat("")
@@ -284,10 +285,17 @@ class LatentLabPage(QWidget):
         self.progress.setValue(round(fraction * 1000))
         self.progress.setFormat(stage)
 
+    def _enable_model_buttons(self) -> None:
+        """Map, Interpolate and Export need a model and are off while their own job runs (a
+        second click would only be refused as already running)."""
+        has = self.lab.model is not None
+        for kind, widget in (("encode", self.map_button), ("interpolate", self.interpolate_button),
+                             ("export", self.export_button)):
+            widget.setEnabled(has and not self.controller.is_busy(kind))
+
     def _on_model(self, model: object) -> None:
         has = model is not None
-        for widget in (self.map_button, self.interpolate_button, self.export_button):
-            widget.setEnabled(has)
+        self._enable_model_buttons()
         if has:
             cfg = model.config  # type: ignore[attr-defined]
             ev = model.checkpoint.evaluation  # type: ignore[attr-defined]
