@@ -30,7 +30,6 @@ from core.audio import AudioInfo, blocks, probe
 from core.audio.checks import SignalChecker
 from core.cache import CacheKey, ResultCache, content_hash, params_key
 from core.config import Config
-from core.devices import resolve_device
 from core.errors import InvalidParameter, ResultFormatError
 from core.jobs import (
     CancelToken,
@@ -91,17 +90,14 @@ class AnalysisOptions:
     def cache_params(self) -> dict[str, object]:
         """What the result depends on besides the file content. Block size does not change it;
         the device only does through ``drum_views`` "auto" (three views on an accelerator, one
-        on the CPU for a full mix), so then the key holds which of the two ran."""
+        on the CPU for a full mix), so then the key holds the device setting as asked for.
+        It is not resolved here: that would import torch and probe for a GPU (1–2 s) before
+        every cache lookup, and "auto" resolves the same way on one machine."""
         params = asdict(self)
         params.pop("block_seconds")
-        params.pop("device")
+        if not (self.drums == "model" and self.drum_views == "auto"):
+            params.pop("device")
         params.pop("use_drum_stem")  # the stem used is keyed by its own content hash
-        if self.drums == "model" and self.drum_views == "auto":
-            try:
-                device = resolve_device(self.device, purpose="analysis")
-            except InvalidParameter:
-                device = self.device  # analysis itself reports it
-            params["drum_views_on"] = "cpu" if device == "cpu" else "accelerator"
         return params
 
     def rhythm_options(self) -> RhythmOptions:
