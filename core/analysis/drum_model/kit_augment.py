@@ -8,7 +8,9 @@ own (all velocity layers and variants of one instrument alike):
 * EQ: a random low shelf, high shelf and bell within ±6 dB (70 %; devset biquads);
 * decay: an extra exponential decay with a 30–400 ms time constant (40 %), which imitates
   short, gated or sample-starved kits;
-* room: a short reverb baked into the one-shot (0 % by default), as in kits sampled in a room.
+* room: a short reverb baked into the one-shot (0 % by default), as in kits sampled in a room;
+* band limit: a steep (48 dB/octave) low-pass at 5–14 kHz (0 % by default), as in one-shots
+  sampled at 11–32 kHz by old samplers or taken from lo-fi libraries.
 
 The ranges and probabilities are :class:`KitAugmentation` fields (the defaults above), set from
 the training configuration's ``data.kit_augmentation``.
@@ -29,7 +31,7 @@ from types import MappingProxyType
 import numpy as np
 
 from core.devset import augment as devset_augment
-from core.devset._dsp import finish_one_shot
+from core.devset._dsp import butter, filt, finish_one_shot
 from core.devset.drums import pitch_shift
 from core.devset.kits import Kit, is_unseen
 from core.errors import InvalidParameter
@@ -39,7 +41,8 @@ from core.vocabulary import DRUM_INSTRUMENTS
 @dataclass(frozen=True)
 class KitAugmentation:
     """Strength of :func:`augment_kit`: probabilities per instrument (0–1), pitch range
-    (semitones), EQ range (dB), decay time constants (s), room RT60 (s) and wet level (dB)."""
+    (semitones), EQ range (dB), decay time constants (s), room RT60 (s) and wet level (dB),
+    band-limit cutoffs (Hz, drawn log-uniformly)."""
 
     pitch_probability: float = 0.7
     semitones: float = 3.0
@@ -50,6 +53,8 @@ class KitAugmentation:
     room_probability: float = 0.0
     room_rt60_s: tuple[float, float] = (0.2, 0.8)
     room_wet_db: tuple[float, float] = (-18.0, -6.0)
+    band_limit_probability: float = 0.0
+    band_limit_hz: tuple[float, float] = (5000.0, 14000.0)
 
     @classmethod
     def from_config(cls, data: Mapping[str, object] | None) -> KitAugmentation:
@@ -98,6 +103,13 @@ def mix_kits(name: str, kits: Sequence[Kit], seed: int) -> Kit:
                MappingProxyType(sounds), MappingProxyType(layers))
 
 
+def band_limit(x: np.ndarray, sample_rate: int, cutoff_hz: float) -> np.ndarray:
+    """``x`` through two 4th-order Butterworth low-passes at ``cutoff_hz`` Hz in series
+    (48 dB per octave, −6 dB at the cutoff; causal, so nothing rings before the hit)."""
+    sos = butter("lowpass", cutoff_hz, sample_rate, order=4)
+    return filt(np.vstack([sos, sos]), np.asarray(x, np.float64))
+
+
 def augment_kit(kit: Kit, seed: int, strength: KitAugmentation | None = None) -> Kit:
     """A timbre variant of ``kit`` (same name, so clip specs still refer to it).
 
@@ -125,6 +137,10 @@ def augment_kit(kit: Kit, seed: int, strength: KitAugmentation | None = None) ->
         room = ((float(rng.uniform(*a.room_rt60_s)), float(rng.uniform(*a.room_wet_db)),
                  int(rng.integers(2**31)))
                 if a.room_probability > 0 and rng.random() < a.room_probability else None)
+        # Likewise drawn only when band limits are on.
+        cutoff = (float(np.exp(rng.uniform(*np.log(a.band_limit_hz))))
+                  if a.band_limit_probability > 0 and rng.random() < a.band_limit_probability
+                  else None)
         shots = []
         for shot in kit.sounds[instrument]:
             x = pitch_shift(np.asarray(shot, np.float32), semitones, rate)
@@ -136,6 +152,8 @@ def augment_kit(kit: Kit, seed: int, strength: KitAugmentation | None = None) ->
                 tail = np.concatenate([x, np.zeros(round(rt60 * rate))])
                 x = devset_augment.reverb(tail, rate, np.random.default_rng(room_seed),
                                           rt60=rt60, wet_db=wet_db)
+            if cutoff is not None:
+                x = band_limit(x, rate, cutoff)
             shot_out = finish_one_shot(x, rate)
             shot_out.setflags(write=False)
             shots.append(shot_out)
