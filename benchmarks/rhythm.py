@@ -42,7 +42,7 @@ from core.devset.truth import Clip  # noqa: E402
 
 SYSTEMS = ("breakroom", "librosa beat_track", "classic drum rule")
 THREE_VIEWS = "breakroom, 3 views"
-"""The drum model with three views (``drum_views``), as analysis runs it on a drum stem."""
+"""The drum model with three views (``analysis.drum_views: 3``; analysis uses one by default)."""
 
 
 class Group:

@@ -42,22 +42,23 @@ class DrumOptions:
     ``"cpu"``, ``"cuda"`` or ``"mps"``. ``threshold_scale``: multiplies the model's per-class
     peak thresholds (0.2–5; above 1 reports fewer, surer hits). ``weights``: a weights file
     other than the shipped one (its ``.sha256`` file must sit beside it). ``views``: how many
-    ways the net hears each chunk (1, or 3: also one mel band up and down, averaged — better on
-    drums alone, three times the net's work); ``None`` picks 3 on a GPU and 1 on the CPU.
+    ways the net hears each chunk (1, or 3: also one mel band up and down, averaged — three
+    times the net's work; it helped the first shipped weights on drums alone, and does not help
+    the current ones, so 1 is the default).
     """
 
     backend: str = "model"
     device: str = "auto"
     threshold_scale: float = 1.0
     weights: str | None = None
-    views: int | None = None
+    views: int = 1
 
     def __post_init__(self) -> None:
         if self.backend not in _BACKENDS:
             raise InvalidParameter(f"drum backend must be one of {_BACKENDS}, got {self.backend!r}")
         if self.device not in _DEVICES:
             raise InvalidParameter(f"drum device must be one of {_DEVICES}, got {self.device!r}")
-        if self.views not in (None, 1, 3):
+        if self.views not in (1, 3):
             raise InvalidParameter(f"drum views must be 1 or 3, got {self.views!r}")
         if not 0.2 <= float(self.threshold_scale) <= 5.0:
             raise InvalidParameter(
@@ -136,7 +137,7 @@ class DrumTranscriber:
 
         loaded = model if isinstance(model, LoadedModel) else load_model(
             options.weights, device=options.device)
-        views = options.views or (1 if loaded.device == "cpu" else 3)
+        views = options.views
         self._stream = DrumActivationStream(loaded, threshold_scale=options.threshold_scale,
                                             views=views)
         self.backend_name = MODEL_BACKEND_NAME

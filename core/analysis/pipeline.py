@@ -40,9 +40,13 @@ from core.jobs import (
 )
 from core.results import Backend, FileInfo, TrackAnalysis, from_dict, to_dict
 
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 """Bumped whenever the pipeline's output changes, so stale cache entries are not reused."""
 _CACHE_NAMESPACE = f"analysis-v{PIPELINE_VERSION}"
+
+
+_VIEWS = {"auto": 1, "1": 1, "3": 3}
+"""Drum views per ``drum_views`` setting."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,8 @@ class AnalysisOptions:
     measurement; ``block_seconds`` is the streaming block length (s); ``use_drum_stem`` takes
     beats and drum hits from the track's separated drum stem when ``separate`` left one;
     ``drum_views`` (auto, 1, 3) is how many ways the drum net hears the audio (see
-    :class:`core.analysis.drums.DrumOptions`): ``auto`` is 3 on a separated drum stem or a GPU,
-    1 on a full mix on the CPU.
+    :class:`core.analysis.drums.DrumOptions`): ``auto`` is what suits the shipped weights, one
+    view.
     """
 
     tempo_min_bpm: float = 60.0
@@ -70,7 +74,7 @@ class AnalysisOptions:
     drum_views: str = "auto"
 
     def __post_init__(self) -> None:
-        if self.drum_views not in ("auto", "1", "3"):
+        if self.drum_views not in _VIEWS:
             raise InvalidParameter(
                 f"analysis.drum_views must be auto, 1 or 3, got {self.drum_views!r}")
 
@@ -87,16 +91,18 @@ class AnalysisOptions:
                    use_drum_stem=bool(config.get("analysis.use_drum_stem")),
                    drum_views=str(config.get("analysis.drum_views")))
 
+    @property
+    def drum_view_count(self) -> int:
+        """How many views ``drum_views`` stands for (auto: 1)."""
+        return _VIEWS[self.drum_views]
+
     def cache_params(self) -> dict[str, object]:
-        """What the result depends on besides the file content. Block size does not change it;
-        the device only does through ``drum_views`` "auto" (three views on an accelerator, one
-        on the CPU for a full mix), so then the key holds the device setting as asked for.
-        It is not resolved here: that would import torch and probe for a GPU (1–2 s) before
-        every cache lookup, and "auto" resolves the same way on one machine."""
+        """What the result depends on besides the file content: neither the block size nor
+        the device changes it, and "auto" views are keyed as the count they stand for."""
         params = asdict(self)
         params.pop("block_seconds")
-        if not (self.drums == "model" and self.drum_views == "auto"):
-            params.pop("device")
+        params.pop("device")
+        params["drum_views"] = self.drum_view_count
         params.pop("use_drum_stem")  # the stem used is keyed by its own content hash
         return params
 
@@ -109,12 +115,10 @@ class AnalysisOptions:
 class _RhythmFeeder:
     """Feeds one stream of blocks to the onset features and the drum transcriber."""
 
-    def __init__(self, sample_rate: int, options: AnalysisOptions, *,
-                 drums_alone: bool = False) -> None:
+    def __init__(self, sample_rate: int, options: AnalysisOptions) -> None:
         self.onsets = OnsetFeatureBuilder()
-        views = {"auto": 3 if drums_alone else None, "1": 1, "3": 3}[options.drum_views]
         self.drums = DrumTranscriber(sample_rate, options=DrumOptions(
-            backend=options.drums, device=options.device, views=views))
+            backend=options.drums, device=options.device, views=options.drum_view_count))
         self._resampler = (soxr.ResampleStream(sample_rate, ONSET_SAMPLE_RATE, 1,
                                                dtype="float32", quality="HQ")
                            if sample_rate != ONSET_SAMPLE_RATE else None)
@@ -231,7 +235,7 @@ def _analyse(path: Path, info: AudioInfo, file_info: FileInfo, options: Analysis
             raise InvalidParameter(
                 f"{drum_stem}: the drum stem lasts {stem_info.duration:.1f} s but the track "
                 f"{info.duration:.1f} s; pass the stem separated from this track")
-        feeder = _RhythmFeeder(stem_info.sample_rate, options, drums_alone=True)
+        feeder = _RhythmFeeder(stem_info.sample_rate, options)
         _stream(drum_stem, stem_info, options, stages.begin("stem"), cancel, [feeder.feed])
     check_cancel(cancel)
     assert feeder is not None

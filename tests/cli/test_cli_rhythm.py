@@ -41,13 +41,15 @@ def test_drum_and_bass_reads_174_with_its_grid_and_drums(dnb, capsys):
     assert set(data["backends"]) >= {"rhythm", "drums", "groove"}
 
 
-def test_drum_stem_is_used_when_given_and_reported(dnb, capsys):
+def test_drum_stem_is_used_when_given_and_reported(dnb, capsys, monkeypatch):
     mix, stem, truth = dnb
     data = _analyse(capsys, str(mix), "--drum-stem", str(stem))
     assert "drum stem" in data["backends"]["drums"]["name"]
-    # Drums alone: the net hears the stem three ways; the mix on the CPU one way.
-    assert "3 views" in data["backends"]["drums"]["version"]
-    assert "views" not in _analyse(capsys, str(mix))["backends"]["drums"]["version"]
+    # One view by default; three when the configuration asks, and the backend says so.
+    assert "views" not in data["backends"]["drums"]["version"]
+    monkeypatch.setenv("BREAKROOM_ANALYSIS__DRUM_VIEWS", "3")
+    three = _analyse(capsys, str(mix), "--drum-stem", str(stem))
+    assert "3 views" in three["backends"]["drums"]["version"]
     assert data["tempo_bpm"] == pytest.approx(174, abs=1.0)
     snares = [h["time"] for h in data["drum_hits"] if h["instrument"] in ("snare", "clap")]
     truth_snares = [h.time for h in truth.hits if h.instrument in ("snare", "clap")]

@@ -249,15 +249,13 @@ def test_from_config_and_default_directory(tmp_path: Path) -> None:
     assert ResultCache.from_config(default_config()).directory == ResultCache.default_directory()
 
 
-def test_analysis_key_holds_the_device_only_when_it_changes_the_drum_views() -> None:
+def test_analysis_key_holds_the_drum_views_but_not_the_device() -> None:
     from core.analysis.pipeline import AnalysisOptions
 
     def key(**kwargs: object) -> str:
         return params_key(AnalysisOptions(**kwargs).cache_params())  # type: ignore[arg-type]
 
-    # drum_views "auto": three views on an accelerator, one on the CPU, so keys differ
-    assert key(device="cpu") != key(device="cuda")
-    # a fixed number of views, or the classic backend: the device changes nothing
-    assert key(device="cpu", drum_views="1") == key(device="cuda", drum_views="1")
-    assert key(device="cpu", drums="classic") == key(device="cuda", drums="classic")
-    assert key(device="cpu", block_seconds=5.0) == key(device="cpu", block_seconds=20.0)
+    assert key(device="cpu") == key(device="cuda") == key(device="auto")
+    assert key(drum_views="auto") == key(drum_views="1") != key(drum_views="3")
+    assert key(drums="classic") != key(drums="model")
+    assert key(block_seconds=5.0) == key(block_seconds=20.0)

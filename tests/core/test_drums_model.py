@@ -126,6 +126,6 @@ def test_activations_average_the_shifted_views(model) -> None:
 
 
 def test_views_are_one_or_three() -> None:
-    assert DrumOptions(views=3).views == 3 and DrumOptions().views is None
+    assert DrumOptions(views=3).views == 3 and DrumOptions().views == 1
     with pytest.raises(InvalidParameter, match="views"):
         DrumOptions(views=2)
