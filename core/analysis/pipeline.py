@@ -45,8 +45,8 @@ PIPELINE_VERSION = "4"
 _CACHE_NAMESPACE = f"analysis-v{PIPELINE_VERSION}"
 
 
-_VIEWS = {"auto": 1, "1": 1, "3": 3}
-"""Drum views per ``drum_views`` setting."""
+_VIEWS = {"auto": DrumOptions.views, "1": 1, "3": 3}
+"""Drum views per ``drum_views`` setting: "auto" is the transcriber's own default."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ class AnalysisOptions:
     measurement; ``block_seconds`` is the streaming block length (s); ``use_drum_stem`` takes
     beats and drum hits from the track's separated drum stem when ``separate`` left one;
     ``drum_views`` (auto, 1, 3) is how many ways the drum net hears the audio (see
-    :class:`core.analysis.drums.DrumOptions`): ``auto`` is what suits the shipped weights, one
-    view.
+    :class:`core.analysis.drums.DrumOptions`): ``auto`` is the transcriber's default (one
+    view, which suits the shipped weights).
     """
 
     tempo_min_bpm: float = 60.0
@@ -93,7 +93,7 @@ class AnalysisOptions:
 
     @property
     def drum_view_count(self) -> int:
-        """How many views ``drum_views`` stands for (auto: 1)."""
+        """How many views ``drum_views`` stands for (auto: the transcriber's default)."""
         return _VIEWS[self.drum_views]
 
     def cache_params(self) -> dict[str, object]:
