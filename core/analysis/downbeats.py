@@ -45,6 +45,9 @@ _FAMILY_BONUS = 0.1      # bonus of the template family the tempo stage chose
 _W_HARMONY = 0.4         # weight of the chord-change cue in the bar phase
 _TONAL_CHANGE = 0.12     # median spectral change above which the audio is treated as drums
 _W_PHRASE = 0.15         # weight of the bar-line novelty (crashes, fills) in the bar phase
+_KICK_WINDOW = 0.125     # phase half-width (beats) around a beat or half beat for kick_phase
+_KICK_MIN = 8            # fewest such kicks for a verdict
+_KICK_RATIO = 4.0        # one half must outweigh the other this many times
 
 
 def _beat_similarity(grid: np.ndarray, steps: int, lag: int) -> float:
@@ -190,7 +193,38 @@ def _half_beat_chords(rf: RhythmFrames, beats: np.ndarray, per_bar: int) -> floa
     return float(tonal * (off - on) / spread)
 
 
-def correct_beat_phase(rf: RhythmFrames, beats: np.ndarray, family: str | None) -> np.ndarray:
+def kick_phase(beats: np.ndarray, kicks: np.ndarray, weights: np.ndarray) -> int:
+    """Which half of the beat the kicks of a four-on-the-floor groove sit on: ``0`` on the
+    beats, ``1`` half way between them, ``-1`` when the kicks do not say clearly.
+
+    ``kicks`` are kick times (s) and ``weights`` their velocities; only kicks within
+    ±:data:`_KICK_WINDOW` of a beat or of a half beat count. The verdict needs at least
+    :data:`_KICK_MIN` of them and one half :data:`_KICK_RATIO` times the other's weight: in
+    house and techno the kick plays every beat, so it sits almost wholly on one half
+    (measured on 48 generated house/techno clips: at most 0.25 of the weight on the other
+    half, against 40+ times as much in the one clip the tracker had locked to the off-beats).
+    """
+    if len(beats) < 3 or len(kicks) == 0:
+        return -1
+    intervals = np.diff(beats)
+    k = np.clip(np.searchsorted(beats, kicks, side="right") - 1, 0, len(intervals) - 1)
+    phase = (kicks - beats[k]) / intervals[k]
+    inside = (phase > -_KICK_WINDOW) & (phase < 1.0 + _KICK_WINDOW)
+    on = inside & ((np.abs(phase) < _KICK_WINDOW) | (np.abs(phase - 1.0) < _KICK_WINDOW))
+    half = inside & (np.abs(phase - 0.5) < _KICK_WINDOW)
+    if int(on.sum() + half.sum()) < _KICK_MIN:
+        return -1
+    w_on, w_half = float(weights[on].sum()), float(weights[half].sum())
+    if w_half > _KICK_RATIO * w_on:
+        return 1
+    if w_on > _KICK_RATIO * w_half:
+        return 0
+    return -1
+
+
+def correct_beat_phase(rf: RhythmFrames, beats: np.ndarray, family: str | None, *,
+                       kicks: np.ndarray | None = None,
+                       kick_weights: np.ndarray | None = None) -> np.ndarray:
     """Move ``beats`` (s) onto the beat positions of the groove when the tracker locked to
     off-beats (a trap kick pattern has more onsets on the "and"s than on the beats).
 
@@ -198,7 +232,10 @@ def correct_beat_phase(rf: RhythmFrames, beats: np.ndarray, family: str | None) 
     rotation; when the best rotation lies between beats (and beats the best on-beat rotation
     by a margin) every beat moves by that fraction of its interval. In full mixes, chord
     changes (which fall on beats) overrule the template about half-beat shifts: an off-beat
-    bass line can fool the drum evidence, not the harmony.
+    bass line can fool the drum evidence, not the harmony. For a four-on-the-floor groove,
+    transcribed ``kicks`` (times in s, with ``kick_weights``, e.g. velocities) decide the half
+    when they say it clearly (:func:`kick_phase`): the kick plays every beat, while an
+    off-beat bass and open hat can outweigh it in the onset novelty.
     """
     chosen = [t for t in TEMPLATES if t.family == family]
     if len(beats) < 8 or not chosen:
@@ -223,6 +260,13 @@ def correct_beat_phase(rf: RhythmFrames, beats: np.ndarray, family: str | None) 
             sub = tmpl.steps // 2 if tmpl.steps % 2 == 0 else sub
         elif chords < -_CHORD_MARGIN and sub == tmpl.steps // 2:
             sub = 0
+        if family == "fourfloor" and kicks is not None and tmpl.steps % 2 == 0:
+            ends = np.append(run[1:], 2 * run[-1] - run[-2])
+            span = (kicks >= run[0] - 0.5 * (ends[0] - run[0])) & (kicks < ends[-1])
+            weights = np.ones(len(kicks)) if kick_weights is None else kick_weights
+            verdict = kick_phase(run, kicks[span], weights[span])
+            if verdict >= 0:
+                sub = verdict * (tmpl.steps // 2)
         ends = np.append(run[1:], 2 * run[-1] - run[-2])
         out.append(run + (ends - run) * sub / tmpl.steps)
     return np.concatenate(out) if out else beats

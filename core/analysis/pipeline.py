@@ -40,7 +40,7 @@ from core.jobs import (
 )
 from core.results import Backend, FileInfo, TrackAnalysis, from_dict, to_dict
 
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 """Bumped whenever the pipeline's output changes, so stale cache entries are not reused."""
 _CACHE_NAMESPACE = f"analysis-v{PIPELINE_VERSION}"
 
@@ -242,7 +242,8 @@ def _analyse(path: Path, info: AudioInfo, file_info: FileInfo, options: Analysis
     features, drums = feeder.finish()
     duration = frames / info.sample_rate
     rhythm = analyze_rhythm(features, duration=duration, options=options.rhythm_options(),
-                            progress=stages.begin("rhythm"), cancel=cancel)
+                            progress=stages.begin("rhythm"), cancel=cancel,
+                            drum_hits=drums.hits)
     groove = analyze_groove(drums.hits, rhythm.beats)
     return TrackAnalysis(
         file=file_info, duration=duration, sample_rate=info.sample_rate, tempo=rhythm.tempo,

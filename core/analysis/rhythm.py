@@ -7,6 +7,7 @@ pipeline's single streaming pass, so a 60-minute mix is never held in memory as 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ from core.analysis.tempo import (
 )
 from core.errors import InvalidParameter
 from core.jobs import CancelToken, ProgressCallback, check_cancel, report
-from core.results import Tempo, TempoCandidate, TempoSection, TimeSignature
+from core.results import DrumHit, Tempo, TempoCandidate, TempoSection, TimeSignature
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ def _no_rhythm(reason: str | None) -> RhythmResult:
 def analyze_rhythm(features: OnsetFeatures, *, duration: float,
                    options: RhythmOptions | None = None,
                    progress: ProgressCallback | None = None,
-                   cancel: CancelToken | None = None) -> RhythmResult:
+                   cancel: CancelToken | None = None,
+                   drum_hits: Sequence[DrumHit] = ()) -> RhythmResult:
     """Tempo (with ranked candidates), tempo sections, beats, downbeats and meter.
 
     ``features`` are the whole track's onset features, ``duration`` its length (s; no beat lies
@@ -104,7 +106,7 @@ def analyze_rhythm(features: OnsetFeatures, *, duration: float,
     check_cancel(cancel)
     estimate = _agree_with_sections(rf, estimate, sections, lo, hi, hint)
     report(progress, 0.6, "beats")
-    return _beats_and_bars(rf, estimate, sections, duration, progress, cancel)
+    return _beats_and_bars(rf, estimate, sections, duration, progress, cancel, drum_hits)
 
 
 _AGREE = 0.02
@@ -139,10 +141,14 @@ def _agree_with_sections(rf: RhythmFrames, estimate: TempoEstimate,
 
 def _beats_and_bars(rf: RhythmFrames, estimate: TempoEstimate,
                     sections: tuple[TempoSection, ...], duration: float,
-                    progress: ProgressCallback | None, cancel: CancelToken | None
-                    ) -> RhythmResult:
+                    progress: ProgressCallback | None, cancel: CancelToken | None,
+                    drum_hits: Sequence[DrumHit] = ()) -> RhythmResult:
     track = track_beats(beat_novelty(rf.nov), rf.fps, sections)
-    beats = correct_beat_phase(rf, track.times, estimate.family)
+    kicks = [h for h in drum_hits if h.instrument == "kick"]
+    beats = correct_beat_phase(
+        rf, track.times, estimate.family,
+        kicks=np.array([h.time for h in kicks]) if kicks else None,
+        kick_weights=np.array([h.velocity for h in kicks], dtype=float) if kicks else None)
     beats = beats[beats <= duration + 1e-6]
     check_cancel(cancel)
     report(progress, 0.85, "downbeats")

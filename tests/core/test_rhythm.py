@@ -150,3 +150,47 @@ def test_house_with_an_offbeat_bass_keeps_its_beats_on_the_kicks():
                                 mix="full", drum_to_rest_db=0.0))
     result = analyze_rhythm_audio(clip.samples, clip.sample_rate)
     assert mir_eval.beat.f_measure(np.array(clip.truth.beats), np.array(result.beats)) >= 0.95
+
+
+def _kick_times(clip) -> tuple[np.ndarray, np.ndarray]:
+    kicks = [h for h in clip.truth.hits if h.instrument == "kick"]
+    return (np.array([h.time for h in kicks]),
+            np.array([h.velocity for h in kicks], dtype=float))
+
+
+def test_kick_phase_reads_which_half_of_the_beat_the_kicks_sit_on():
+    from core.analysis.downbeats import kick_phase
+
+    beats = np.arange(17) * 0.5
+    on = beats[:-1] + 0.004
+    half = beats[:-1] + 0.25
+    ones = np.ones(16)
+    assert kick_phase(beats, on, ones) == 0
+    assert kick_phase(beats, half, ones) == 1
+    # a breakbeat: kicks on beats and on "and"s alike say nothing
+    mixed = np.sort(np.r_[on[::2], half[1::2]])
+    assert kick_phase(beats, mixed, np.ones(len(mixed))) == -1
+    assert kick_phase(beats, half[:5], np.ones(5)) == -1  # too few to tell
+    assert kick_phase(beats, np.zeros(0), np.zeros(0)) == -1
+
+
+def test_kicks_move_a_four_on_the_floor_grid_off_the_off_beats():
+    """A tracker locked to the off-beats (where a techno bass and open hat play) is moved onto
+    the kicks when the transcribed kicks are given; a grid already on them stays."""
+    from core.analysis.beats import RhythmFrames
+    from core.analysis.downbeats import correct_beat_phase
+    from core.devset import ClipSpec, render_clip
+
+    clip = render_clip(ClipSpec(style="techno", bpm=128.0, bars=8, kit="synth:1", seed=3,
+                                mix="full", drum_to_rest_db=0.0))
+    rf = RhythmFrames.from_features(onset_features(clip.samples, clip.sample_rate))
+    truth = np.array(clip.truth.beats)
+    off = truth[:-1] + np.diff(truth) / 2
+    kicks, weights = _kick_times(clip)
+    moved = correct_beat_phase(rf, off, "fourfloor", kicks=kicks, kick_weights=weights)
+    assert mir_eval.beat.f_measure(truth, moved) >= 0.95
+    kept = correct_beat_phase(rf, truth, "fourfloor", kicks=kicks, kick_weights=weights)
+    assert mir_eval.beat.f_measure(truth, kept) >= 0.95
+    # without the kicks the off-beat lock stays: house and techno often put more onsets there
+    stuck = correct_beat_phase(rf, off, "fourfloor")
+    assert mir_eval.beat.f_measure(truth, stuck) < 0.5
