@@ -60,6 +60,9 @@ class Counts:
         self.ref += len(reference)
         self.est += len(estimate)
 
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.tp + other.tp, self.ref + other.ref, self.est + other.est)
+
     def f(self) -> float:
         """F-measure (1.0 when there is nothing to find and nothing found)."""
         if self.ref == 0 and self.est == 0:
@@ -83,9 +86,7 @@ class DrumScore:
         for name, members in CLASSES_5.items():
             counts = Counts()
             counts.add(_times(reference, members), _times(estimate, members))
-            total = self.classes[name]
-            total.tp, total.ref, total.est = (total.tp + counts.tp, total.ref + counts.ref,
-                                              total.est + counts.est)
+            self.classes[name] = self.classes[name] + counts
             clip[name] = counts
         self.per_clip.append(clip)
 
@@ -96,8 +97,8 @@ class DrumScore:
         how far the F-measure of a group of clips this size moves with the choice of clips."""
         if not self.per_clip:
             return float("nan"), float("nan")
-        counts = np.array([[sum(clip[n].tp for n in classes), sum(clip[n].ref for n in classes),
-                            sum(clip[n].est for n in classes)] for clip in self.per_clip])
+        pooled = [sum((clip[n] for n in classes), Counts()) for clip in self.per_clip]
+        counts = np.array([[c.tp, c.ref, c.est] for c in pooled])
         rng = np.random.default_rng(seed)
         drawn = counts[rng.integers(0, len(counts), (draws, len(counts)))].sum(axis=1)
         denominator = drawn[:, 1] + drawn[:, 2]
@@ -108,8 +109,4 @@ class DrumScore:
 
     def f(self, classes: Mapping[str, Sequence[str]]) -> float:
         """Micro-averaged F over ``classes`` (CLASSES_3 or CLASSES_5)."""
-        total = Counts()
-        for name in classes:
-            c = self.classes[name]
-            total.tp, total.ref, total.est = total.tp + c.tp, total.ref + c.ref, total.est + c.est
-        return total.f()
+        return sum((self.classes[name] for name in classes), Counts()).f()
