@@ -8,12 +8,12 @@ pipeline's single streaming pass, so a 60-minute mix is never held in memory as 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from core.analysis.beats import RhythmFrames, beat_novelty, track_beats
-from core.analysis.downbeats import correct_beat_phase, estimate_downbeats
+from core.analysis.downbeats import PHASE_ANCHORS, correct_beat_phase, estimate_downbeats
 from core.analysis.onsets import OnsetFeatures, onset_features
 from core.analysis.tempo import (
     STYLE_HINTS,
@@ -21,8 +21,8 @@ from core.analysis.tempo import (
     _estimate,
     _silent_reason,
     _validate,
-    sections_of,
 )
+from core.analysis.tempo_sections import sections_of
 from core.errors import InvalidParameter
 from core.jobs import CancelToken, ProgressCallback, check_cancel, report
 from core.results import DrumHit, Tempo, TempoCandidate, TempoSection, TimeSignature
@@ -102,7 +102,7 @@ def analyze_rhythm(features: OnsetFeatures, *, duration: float,
     check_cancel(cancel)
     report(progress, 0.3, "tempo sections")
     sections = sections_of(rf, window_s=options.section_window_s, hop_s=options.section_hop_s,
-                           min_bpm=lo, max_bpm=hi, style_hint=hint, reference=estimate)
+                           min_bpm=lo, max_bpm=hi, style_hint=hint)
     check_cancel(cancel)
     estimate = _agree_with_sections(rf, estimate, sections, lo, hi, hint)
     report(progress, 0.6, "beats")
@@ -119,18 +119,23 @@ def _agree_with_sections(rf: RhythmFrames, estimate: TempoEstimate,
     """The whole-track tempo, made to agree with the longest tempo section.
 
     With a tempo change the whole-track periodicity mixes two tempos and can settle on neither
-    (164 → 170 BPM read as 109, a ⅔ level). The track's tempo is then the tempo of the section
-    that lasts longest, with the groove family and bar phase of that level; the whole-track
-    candidates that differ from it stay as the alternatives.
+    (164 → 170 BPM read as 109, a ⅔ level), and its bar fold smears. The track's tempo is then
+    the tempo of the section that lasts longest, with the groove family and bar phase that
+    section shows at that level; the whole-track candidates that differ from it stay as the
+    alternatives.
     """
     if not sections or estimate.tempo is None:
         return estimate
     longest = max(sections, key=lambda s: s.end - s.start)
-    if abs(np.log(longest.bpm / estimate.tempo.bpm)) < _AGREE:
+    same = abs(np.log(longest.bpm / estimate.tempo.bpm)) < _AGREE
+    if same and len(sections) == 1:
         return estimate
-    at_level = _estimate(rf, lo, hi, hint, levels=(longest.bpm,))
+    span = rf.crop(round(longest.start * rf.fps), round(longest.end * rf.fps))
+    at_level = _estimate(span, lo, hi, hint, levels=(longest.bpm,))
     if at_level.tempo is None:
         return estimate
+    if same:
+        return replace(estimate, family=at_level.family, bar_start=at_level.bar_start)
     bpm = longest.bpm
     others = tuple(c for c in estimate.tempo.candidates if abs(np.log(c.bpm / bpm)) >= _AGREE)
     top = TempoCandidate(bpm, float(np.clip(longest.confidence, 0.0, 1.0)))
@@ -144,11 +149,13 @@ def _beats_and_bars(rf: RhythmFrames, estimate: TempoEstimate,
                     progress: ProgressCallback | None, cancel: CancelToken | None,
                     drum_hits: Sequence[DrumHit] = ()) -> RhythmResult:
     track = track_beats(beat_novelty(rf.nov), rf.fps, sections)
-    kicks = [h for h in drum_hits if h.instrument == "kick"]
+    wanted = PHASE_ANCHORS.get(estimate.family or "", ())
+    anchors = [h for h in drum_hits if h.instrument in wanted]
     beats = correct_beat_phase(
         rf, track.times, estimate.family,
-        kicks=np.array([h.time for h in kicks]) if kicks else None,
-        kick_weights=np.array([h.velocity for h in kicks], dtype=float) if kicks else None)
+        anchors=np.array([h.time for h in anchors]) if anchors else None,
+        anchor_weights=np.array([h.velocity for h in anchors], dtype=float) if anchors
+        else None)
     beats = beats[beats <= duration + 1e-6]
     check_cancel(cancel)
     report(progress, 0.85, "downbeats")

@@ -15,13 +15,12 @@ Method
    fits the backbeat at 174 but "a snare on every beat" at 87, and a half-time groove fits its
    family with a prior at 140 and the backbeat family only at 70 where hip-hop's prior is low.
    A ``style_hint`` replaces the family priors by that style's prior.
-4. *Sections.* :func:`tempo_sections` repeats the choice on overlapping windows, keeps each
-   window on the global metrical level where its evidence allows, and merges equal neighbours.
+4. *Sections.* :mod:`core.analysis.tempo_sections` repeats the scoring on overlapping windows
+   and picks one candidate per window jointly, so a tempo change keeps its metrical level.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +29,7 @@ from core.analysis.bar_templates import PatternFit, fit_templates
 from core.analysis.beats import RhythmFrames
 from core.analysis.onsets import OnsetFeatures
 from core.errors import InvalidParameter
-from core.results import Tempo, TempoCandidate, TempoSection
+from core.results import Tempo, TempoCandidate
 
 STYLE_HINTS = ("auto", "dnb", "jungle", "dubstep", "trap", "hiphop", "house", "techno", "idm")
 """Accepted ``style_hint`` values (as in the configuration)."""
@@ -216,19 +215,20 @@ def _no_periodicity(periodicity: float) -> TempoEstimate:
                          periodicity=periodicity)
 
 
-def _estimate(prep: RhythmFrames, min_bpm: float, max_bpm: float, style_hint: str,
-              levels: tuple[float, ...] | None = None) -> TempoEstimate:
-    """Tempo of the prepared stretch (see module docstring); ``levels`` restricts the
+def _score(prep: RhythmFrames, min_bpm: float, max_bpm: float, style_hint: str,
+           levels: tuple[float, ...] | None = None) -> tuple[list[_Scored], float]:
+    """Scored tempo candidates of the prepared stretch, best first, and its periodicity
+    (0–1); no candidates when the stretch has no periodic onsets. ``levels`` restricts the
     candidates to those BPMs (±3 %) when given."""
     fps, frames = prep.fps, prep.frames
     acf, periodicity = _band_acf(prep.nov, fps, min_bpm, max_bpm)
     if periodicity < max(_MIN_PERIODICITY, _NOISE_PERIODICITY / np.sqrt(max(frames, 1))):
-        return _no_periodicity(periodicity)
+        return [], periodicity
     bpms = _bpm_grid(min_bpm, max_bpm)
     sal = _salience(acf, fps, bpms, frames)
     top = float(sal.max())
     if top <= 0:
-        return _no_periodicity(periodicity)
+        return [], periodicity
     raw = levels if levels is not None else _candidates(sal, bpms)
     scored = []
     for bpm in raw:
@@ -237,13 +237,29 @@ def _estimate(prep: RhythmFrames, min_bpm: float, max_bpm: float, style_hint: st
         salience = float(np.interp(np.log(bpm), np.log(bpms), sal)) / top
         scored.append(_choose(bpm, salience, fits, style_hint))
     scored.sort(key=lambda s: s.score, reverse=True)
+    return scored, periodicity
+
+
+def log_probabilities(scored: list[_Scored]) -> np.ndarray:
+    """Log-probabilities of scored candidates: the softmax (temperature
+    :data:`_TEMPERATURE`) that also gives their confidences."""
+    z = np.array([s.score for s in scored]) / _TEMPERATURE
+    z = z - z.max()
+    return z - np.log(np.exp(z).sum())
+
+
+def _estimate(prep: RhythmFrames, min_bpm: float, max_bpm: float, style_hint: str,
+              levels: tuple[float, ...] | None = None) -> TempoEstimate:
+    """Tempo of the prepared stretch (see module docstring); ``levels`` restricts the
+    candidates to those BPMs (±3 %) when given."""
+    scored, periodicity = _score(prep, min_bpm, max_bpm, style_hint, levels)
+    if not scored:
+        return _no_periodicity(periodicity)
     return _as_estimate(scored, periodicity)
 
 
 def _as_estimate(scored: list[_Scored], periodicity: float) -> TempoEstimate:
-    scores = np.array([s.score for s in scored])
-    probs = np.exp((scores - scores.max()) / _TEMPERATURE)
-    probs /= probs.sum()
+    probs = np.exp(log_probabilities(scored))
     strength = float(np.clip(periodicity / 0.3, 0.0, 1.0))
     candidates = tuple(TempoCandidate(round(s.bpm, 2), float(np.clip(p * strength, 0, 1)))
                        for s, p in zip(scored, probs, strict=True))
@@ -284,109 +300,3 @@ def estimate_tempo(features: OnsetFeatures, *, min_bpm: float = 60.0, max_bpm: f
     if reason is not None:
         return TempoEstimate(None, reason)
     return _estimate(RhythmFrames.from_features(features), min_bpm, max_bpm, style_hint)
-
-
-_SAME = 0.02                 # tempos within 2 % are the same section tempo
-_MIN_WINDOW_S = 8.0          # shortest section window (short clips use half their length)
-_RELATIVES = (0.5, 2 / 3, 0.75, 4 / 3, 1.5, 2.0)
-_LEVEL_TOLERANCE = 0.08      # log-ratio tolerance when matching metrical levels
-
-
-def _windows(frames: int, window: int, hop: int) -> list[tuple[int, int]]:
-    if frames <= 1.5 * window:
-        return [(0, frames)]
-    starts = list(range(0, frames - window, hop))
-    if starts[-1] + window < frames:
-        starts.append(frames - window)
-    return [(a, a + window) for a in starts]
-
-
-def _on_level(est: TempoEstimate, reference: float | None) -> float | None:
-    """The window's tempo, moved to ``reference``'s metrical level when the window's own
-    candidates support that level (an ambiguous stretch must not flip the octave). Levels are
-    compared with :data:`_LEVEL_TOLERANCE` so a modest tempo change keeps its level too."""
-    if est.tempo is None:
-        return None
-    bpm = est.tempo.bpm
-    if reference is None or abs(np.log(bpm / reference)) < _LEVEL_TOLERANCE:
-        return bpm
-    if not any(abs(np.log(bpm * r / reference)) < _LEVEL_TOLERANCE for r in _RELATIVES):
-        return bpm  # a real tempo change
-    best = est.tempo.confidence
-    near = [c for c in est.tempo.candidates
-            if abs(np.log(c.bpm / reference)) < _LEVEL_TOLERANCE and c.confidence >= 0.1 * best]
-    return max(near, key=lambda c: c.confidence).bpm if near else bpm
-
-
-def _runs(values: list[float | None]) -> list[tuple[int, int, float | None]]:
-    """Consecutive equal (within :data:`_SAME`) values as (first, last + 1, value)."""
-    runs: list[tuple[int, int, float | None]] = []
-    for i, v in enumerate(values):
-        if runs:
-            a, _, u = runs[-1]
-            same = (u is None and v is None) or (
-                u is not None and v is not None and abs(np.log(u / v)) < _SAME)
-            if same:
-                runs[-1] = (a, i + 1, u)
-                continue
-        runs.append((i, i + 1, v))
-    # A lone window between two equal runs is noise, not a section.
-    for k in range(len(runs) - 2, 0, -1):
-        (a, _, u), (b, c, w) = runs[k - 1], runs[k + 1]
-        if c - b >= 1 and runs[k][1] - runs[k][0] == 1 and u is not None and w is not None \
-                and abs(np.log(u / w)) < _SAME:
-            runs[k - 1:k + 2] = [(a, c, u)]
-    return runs
-
-
-def tempo_sections(features: OnsetFeatures, *, window_s: float = 30.0, hop_s: float = 10.0,
-                   min_bpm: float = 60.0, max_bpm: float = 200.0, style_hint: str = "auto",
-                   reference: TempoEstimate | None = None) -> tuple[TempoSection, ...]:
-    """Stretches of constant tempo (tempo changes, the tracks of a DJ mix).
-
-    The style-aware estimate runs on windows of ``window_s`` seconds every ``hop_s`` seconds;
-    each window keeps the metrical level of ``reference`` (the whole-track estimate, computed
-    when not given) where its own candidates allow; equal neighbours (±4 %) merge and each
-    section's BPM is re-estimated on the whole section. Stretches without periodic onsets
-    belong to no section. Raises :class:`InvalidParameter` on bad arguments.
-    """
-    _validate(min_bpm, max_bpm, style_hint)
-    if window_s <= 0 or hop_s <= 0:
-        raise InvalidParameter(f"window and hop must be positive, got {window_s}, {hop_s}")
-    if _silent_reason(features) is not None:
-        return ()
-    rf = RhythmFrames.from_features(features)
-    return sections_of(rf, window_s=window_s, hop_s=hop_s, min_bpm=min_bpm, max_bpm=max_bpm,
-                       style_hint=style_hint, reference=reference)
-
-
-def sections_of(rf: RhythmFrames, *, window_s: float, hop_s: float, min_bpm: float,
-                max_bpm: float, style_hint: str, reference: TempoEstimate | None
-                ) -> tuple[TempoSection, ...]:
-    """:func:`tempo_sections` on prepared frames."""
-    fps = rf.fps
-    if reference is None:
-        reference = _estimate(rf, min_bpm, max_bpm, style_hint)
-    ref = reference.tempo.bpm if reference.tempo else None
-    seconds = rf.frames / fps
-    window_s = min(window_s, max(_MIN_WINDOW_S, seconds / 2))
-    hop_s = min(hop_s, window_s / 2)
-    wins = _windows(rf.frames, round(window_s * fps), round(hop_s * fps))
-    values: list[float | None] = []
-    for a, b in wins:
-        est = _estimate(rf.crop(a, b), min_bpm, max_bpm, style_hint)
-        values.append(_on_level(est, ref))
-    centres = [0.5 * (a + b) for a, b in wins]
-    edges = [0.0, *[0.5 * (x + y) for x, y in itertools.pairwise(centres)],
-             float(rf.frames)]
-    out: list[TempoSection] = []
-    for first, last, bpm in _runs(values):
-        if bpm is None:
-            continue
-        a, b = int(edges[first]), int(edges[last])
-        section = _estimate(rf.crop(a, b), min_bpm, max_bpm, style_hint, levels=(bpm,))
-        if section.tempo is None:
-            continue
-        out.append(TempoSection(a / fps, b / fps, section.tempo.bpm,
-                                max(section.tempo.confidence, 0.0)))
-    return tuple(out)

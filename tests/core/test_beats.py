@@ -7,7 +7,8 @@ import pytest
 
 from core.analysis.beats import RhythmFrames, beat_novelty, pulse_activity, track_beats
 from core.analysis.onsets import onset_features
-from core.analysis.tempo import estimate_tempo, tempo_sections
+from core.analysis.tempo import estimate_tempo
+from core.analysis.tempo_sections import tempo_sections
 from core.results import TempoSection
 from tests.support.rhythm_signals import RATE, render
 

@@ -158,20 +158,25 @@ def _kick_times(clip) -> tuple[np.ndarray, np.ndarray]:
             np.array([h.velocity for h in kicks], dtype=float))
 
 
-def test_kick_phase_reads_which_half_of_the_beat_the_kicks_sit_on():
-    from core.analysis.downbeats import kick_phase
+def test_anchor_phase_reads_which_half_of_the_beat_the_kicks_sit_on():
+    from core.analysis.downbeats import anchor_phase
 
     beats = np.arange(17) * 0.5
     on = beats[:-1] + 0.004
     half = beats[:-1] + 0.25
     ones = np.ones(16)
-    assert kick_phase(beats, on, ones) == 0
-    assert kick_phase(beats, half, ones) == 1
+    assert anchor_phase(beats, on, ones) == 0
+    assert anchor_phase(beats, half, ones) == 1
     # a breakbeat: kicks on beats and on "and"s alike say nothing
     mixed = np.sort(np.r_[on[::2], half[1::2]])
-    assert kick_phase(beats, mixed, np.ones(len(mixed))) == -1
-    assert kick_phase(beats, half[:5], np.ones(5)) == -1  # too few to tell
-    assert kick_phase(beats, np.zeros(0), np.zeros(0)) == -1
+    assert anchor_phase(beats, mixed, np.ones(len(mixed))) == -1
+    assert anchor_phase(beats, half[:5], np.ones(5)) == -1  # too few to tell
+    assert anchor_phase(beats, np.zeros(0), np.zeros(0)) == -1
+    # a backbeat: snares on beats 2 and 4, a quiet ghost note on an "and" now and then
+    snares = np.r_[beats[1:16:2] + 0.003, beats[3:16:8] + 0.25]
+    weights = np.r_[np.full(8, 110.0), np.full(2, 30.0)]
+    assert anchor_phase(beats, snares, weights) == 0
+    assert anchor_phase(beats, snares + 0.25, weights) == 1
 
 
 def test_kicks_move_a_four_on_the_floor_grid_off_the_off_beats():
@@ -187,10 +192,11 @@ def test_kicks_move_a_four_on_the_floor_grid_off_the_off_beats():
     truth = np.array(clip.truth.beats)
     off = truth[:-1] + np.diff(truth) / 2
     kicks, weights = _kick_times(clip)
-    moved = correct_beat_phase(rf, off, "fourfloor", kicks=kicks, kick_weights=weights)
+    moved = correct_beat_phase(rf, off, "fourfloor", anchors=kicks, anchor_weights=weights)
     assert mir_eval.beat.f_measure(truth, moved) >= 0.95
-    kept = correct_beat_phase(rf, truth, "fourfloor", kicks=kicks, kick_weights=weights)
+    kept = correct_beat_phase(rf, truth, "fourfloor", anchors=kicks, anchor_weights=weights)
     assert mir_eval.beat.f_measure(truth, kept) >= 0.95
     # without the kicks the off-beat lock stays: house and techno often put more onsets there
     stuck = correct_beat_phase(rf, off, "fourfloor")
     assert mir_eval.beat.f_measure(truth, stuck) < 0.5
+

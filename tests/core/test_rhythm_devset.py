@@ -47,25 +47,88 @@ def test_beats_downbeats_and_meter(scores):
     assert summary["all"]["clips"] == len(SPECS)
 
 
-def test_pipeline_puts_a_techno_grid_on_its_kicks(tmp_path):
-    """A development-set techno full mix (off-beat bass and open hats) whose beat tracker locks
-    to the off-beats: the pipeline's transcribed kicks move the grid back onto the beats."""
+def _analyze_devset_clip(tmp_path, clips_per_style, style, kit, mix):
+    """The first development-set clip of that style, kit and mix through the pipeline (with
+    the drum model), as (clip, analysis); skips when the kit's soundfont is missing."""
     import soundfile as sf
 
     from core.analysis.pipeline import AnalysisOptions, analyze_file
     from core.devset import development_set, iter_clips
 
+    specs = [s for s in development_set("dev", clips_per_style=clips_per_style, seconds=20.0)
+             if s.style == style and s.kit == kit and s.mix == mix]
+    if not specs:
+        pytest.skip(f"the soundfont of kit {kit} is not installed")
+    clip = next(iter_clips(specs[:1]))
+    wav = tmp_path / f"{style}.wav"
+    sf.write(str(wav), clip.samples.T, clip.sample_rate, subtype="PCM_24")
+    return clip, analyze_file(wav, options=AnalysisOptions(drums="model"))
+
+
+def test_snares_move_a_half_time_grid_off_the_off_beats():
+    """On a development-set trap clip whose kicks and hi-hat rolls fill the off-beats, the
+    half-time template alone keeps a grid half a beat off; the snares (beat 3) move it, and
+    leave a grid on the beats where it is."""
+    import mir_eval
+
+    from core.analysis.beats import RhythmFrames
+    from core.analysis.downbeats import PHASE_ANCHORS, correct_beat_phase
+    from core.analysis.onsets import onset_features
+    from core.devset import development_set, iter_clips
+
     specs = [s for s in development_set("dev", clips_per_style=6, seconds=20.0)
-             if s.style == "techno" and s.kit == "fluidr3:jazz" and s.mix == "full"]
+             if s.style == "trap" and s.kit == "fluidr3:standard" and s.mix == "drums"]
     if not specs:
         pytest.skip("the FluidR3 GM soundfont is not installed")
     clip = next(iter_clips(specs[:1]))
-    wav = tmp_path / "techno.wav"
-    sf.write(str(wav), clip.samples.T, clip.sample_rate, subtype="PCM_24")
-    result = analyze_file(wav, options=AnalysisOptions(drums="model"))
+    rf = RhythmFrames.from_features(onset_features(clip.samples, clip.sample_rate))
+    truth = np.array(clip.truth.beats)
+    off = truth[:-1] + np.diff(truth) / 2
+    snares = [h for h in clip.truth.hits if h.instrument in PHASE_ANCHORS["halftime"]]
+    times = np.array([h.time for h in snares])
+    weights = np.array([h.velocity for h in snares], dtype=float)
+    assert mir_eval.beat.f_measure(truth, correct_beat_phase(rf, off, "halftime")) < 0.5
+    for grid in (off, truth):
+        moved = correct_beat_phase(rf, grid, "halftime", anchors=times, anchor_weights=weights)
+        assert mir_eval.beat.f_measure(truth, moved) >= 0.95
+
+
+def test_pipeline_puts_a_trap_grid_on_its_snares(tmp_path):
+    """A development-set trap clip whose kick and hi-hat rolls fill the off-beats, so the
+    tracker and the half-time template both settle half a beat off: the transcribed snares,
+    which land on beat 3, put the grid back."""
+    import mir_eval
+
+    clip, result = _analyze_devset_clip(tmp_path, 6, "trap", "fluidr3:standard", "drums")
+    assert mir_eval.beat.f_measure(np.array(clip.truth.beats), np.array(result.beats)) >= 0.95
+
+
+def test_pipeline_puts_a_techno_grid_on_its_kicks(tmp_path):
+    """A development-set techno full mix (off-beat bass and open hats) whose beat tracker locks
+    to the off-beats: the pipeline's transcribed kicks move the grid back onto the beats."""
+    clip, result = _analyze_devset_clip(tmp_path, 6, "techno", "fluidr3:jazz", "full")
     truth = np.array(clip.truth.beats)
     import mir_eval
 
     assert mir_eval.beat.f_measure(truth, np.array(result.beats)) >= 0.95
     assert mir_eval.beat.f_measure(np.array(clip.truth.downbeats),
                                    np.array(result.downbeats)) >= 0.9
+
+
+def test_a_tempo_change_takes_its_groove_family_from_the_longest_section():
+    """House slowing from 123 to 117 BPM: folded over the whole clip at one tempo the bars
+    smear and the best template was the waltz, whose phase rule then moved the grid half a
+    beat off. The family now comes from the longest section alone: four-on-the-floor."""
+    import mir_eval
+
+    from core.devset import development_set, iter_clips
+
+    specs = [s for s in development_set("dev", clips_per_style=24, seconds=20.0)
+             if s.style == "house" and s.kit == "lmms:a" and s.mix == "drums" and s.bpm == 123]
+    if not specs:
+        pytest.skip("the LMMS samples are not installed")
+    clip = next(iter_clips(specs[:1]))
+    assert clip.truth.tempo_changes
+    result = analyze_rhythm_audio(clip.samples, clip.sample_rate)
+    assert result.family == "fourfloor"
+    assert mir_eval.beat.f_measure(np.array(clip.truth.beats), np.array(result.beats)) >= 0.95

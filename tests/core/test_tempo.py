@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from core.analysis.onsets import onset_features
-from core.analysis.tempo import estimate_tempo, tempo_sections
+from core.analysis.tempo import estimate_tempo
+from core.analysis.tempo_sections import tempo_sections
 from core.errors import InvalidParameter
 from tests.support.rhythm_signals import RATE, render
 
@@ -108,3 +109,49 @@ def test_a_pitch_swept_kick_does_not_halve_drum_and_bass(seed):
                                 mix="drums"))
     est = estimate_tempo(onset_features(clip.samples, clip.sample_rate))
     assert est.tempo.bpm == pytest.approx(174.0, rel=0.01)
+
+
+def _window(*pairs):
+    """One window's candidates: (BPM, probability) pairs → (BPMs, log-probabilities)."""
+    bpms, probs = zip(*pairs, strict=True)
+    return np.array(bpms, dtype=float), np.log(np.array(probs) / sum(probs))
+
+
+def test_level_path_holds_one_metrical_level_through_an_ambiguous_window():
+    from core.analysis.tempo_sections import level_path
+
+    sure, unsure = _window((174, 0.9), (87, 0.1)), _window((87, 0.6), (174, 0.4))
+    weights = np.ones(5)
+    assert level_path([sure, sure, unsure, sure, sure], weights) == [174.0] * 5
+    # a lone window that alone would read 87 keeps its own reading only with strong evidence
+    lone = _window((87, 0.999), (174, 0.001))
+    assert level_path([lone], np.ones(1)) == [87.0]
+
+
+def test_level_path_follows_real_tempo_changes():
+    from core.analysis.tempo_sections import level_path
+
+    house, dnb = _window((128, 0.95), (85.3, 0.05)), _window((174, 0.97), (130.5, 0.03))
+    assert level_path([house] * 3 + [dnb] * 3, np.ones(6)) == [128.0] * 3 + [174.0] * 3
+    faster = _window((179, 0.9), (89.5, 0.1))
+    slow_start = _window((174, 0.9), (87, 0.1))
+    assert level_path([slow_start] * 2 + [faster] * 2, np.ones(4)) == [174.0] * 2 + [179.0] * 2
+
+
+@pytest.mark.parametrize(("name", "levels"), [
+    # 174 → 179: the whole clip's smeared periodicity reads 87, which once pulled both halves
+    ("dnb-174bpm-synth_3-full", (174.0, 179.0)),
+    # 138 → 132: the first half alone leans to 69 (a 6/8 reading), the second to 132
+    ("dubstep-138bpm-synth_3-full", (138.0, 132.0)),
+])
+def test_a_tempo_change_keeps_its_metrical_level(name, levels):
+    from core.analysis.rhythm import analyze_rhythm_audio
+    from core.devset import development_set, iter_clips
+
+    specs = [s for s in development_set("dev", clips_per_style=12, seconds=20.0)
+             if s.style == name.split("-")[0] and s.kit == "synth:3" and s.mix == "full"
+             and s.tempo_change is not None]
+    clip = next(c for c in iter_clips(specs) if c.name.startswith(name))
+    result = analyze_rhythm_audio(clip.samples, clip.sample_rate)
+    assert [round(s.bpm) for s in result.tempo_sections] == pytest.approx(levels, abs=1.5)
+    assert any(_close(result.tempo.bpm, level, 0.03) for level in levels), result.tempo.bpm
