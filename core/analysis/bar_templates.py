@@ -80,11 +80,14 @@ TEMPLATES: tuple[BarTemplate, ...] = (
                 ((8, 1),), _EIGHTHS, TimeSignature(4, 4)),
     BarTemplate("waltz", 3, 4, ((0, 1), (6, .3)), ((4, 1), (8, 1)),
                 _every(12, 2) + _every(12, 2, 0.4, 1), TimeSignature(3, 4)),
+    BarTemplate("waltz", 3, 6, ((0, 1), (10, .3)), ((6, 1), (12, 1)),   # swung: jazz waltz
+                _every(18, 6) + _every(18, 6, 0.7, 4), TimeSignature(3, 4)),
     BarTemplate("sixeight", 2, 6, ((0, 1), (4, .3)), ((6, 1),), _every(12, 2),
                 TimeSignature(6, 8)),
 )
 """Bar templates of the style families (16th steps; 6/8 counts dotted-quarter beats of six
-16ths, as the development set labels it)."""
+16ths, as the development set labels it; the swung 3/4 of a jazz waltz has six steps per beat,
+a triplet grid, with its off-beat eighths on the beat's last third)."""
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ STYLE_HINTS = ("auto", "dnb", "jungle", "dubstep", "trap", "hiphop", "house", "t
 _Prior = tuple[tuple[float, float, float], ...]  # (centre BPM, sd in octaves, weight)
 FAMILY_PRIORS: dict[str, _Prior] = {
     "fourfloor": ((126.0, 0.07, 1.0), (140.0, 0.08, 0.4)),
-    "backbeat": ((92.0, 0.08, 0.8), (171.0, 0.04, 1.0), (130.0, 0.06, 0.7)),
+    "backbeat": ((92.0, 0.08, 0.8), (170.0, 0.055, 1.0), (130.0, 0.06, 0.7)),
     "halftime": ((142.0, 0.06, 1.0),),
     "waltz": ((118.0, 0.25, 0.7),),
     "sixeight": ((70.0, 0.15, 0.7),),
