@@ -13,6 +13,9 @@ tempo is constant.
    beats (each beat's novelty taken within 30 ms, so humanised hits do not favour a grid that
    follows their jitter), the grid replaces them — constant-tempo music gets a grid that does
    not wander.
+   Before that, the boundary between two sections of different tempo (known from the tempo
+   windows only to a few seconds) moves to the beat where a straight grid on each side fits
+   the tracked beats best, so neither grid is bent by the other section's tempo.
 4. The grid confidence (0–1) combines how much stronger the novelty is on the beats than half
    way between them with how regular the beat intervals are.
 """
@@ -20,7 +23,7 @@ tempo is constant.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d, median_filter, uniform_filter1d
@@ -38,6 +41,8 @@ _ACTIVITY_REL = 0.3     # … nor below this share of the median pulse at the be
 _EDGE_WEAK = 0.3        # edge beats weaker than this share of their run's median are dropped
 _HOLE_S = 4.0           # shorter runs of weak pulse between beats are bridged (s)
 _LATENCY_S = -0.018     # onset-peak frames lead the attacks by this much (s)
+_BOUNDARY_SEARCH_S = 15.0  # a section boundary moves at most this far (s) …
+_BOUNDARY_MIN_BEATS = 4    # … leaving at least this many beats on each side in the search
 
 
 NOVELTY_WEIGHTS = {"full": 0.5, "low": 1.0, "mid": 1.0, "high": 0.4}
@@ -120,12 +125,14 @@ class RhythmFrames:
 
 @dataclass(frozen=True)
 class BeatTrack:
-    """Beat times (s, ascending), the straight-grid flag of each section, and the grid
-    ``confidence`` in 0–1."""
+    """Beat times (s, ascending), the straight-grid flag of each section, the grid
+    ``confidence`` in 0–1, and the tempo ``sections`` with their boundaries placed on the
+    beats (:func:`refine_boundaries`)."""
 
     times: np.ndarray
     confidence: float
     snapped: tuple[bool, ...] = ()
+    sections: tuple[TempoSection, ...] = ()
 
 
 def period_curve(sections: tuple[TempoSection, ...], fps: float, frames: int) -> np.ndarray:
@@ -247,6 +254,38 @@ def _strength(novelty: np.ndarray, times: np.ndarray, fps: float) -> float:
     return float(novelty[idx].sum())
 
 
+def refine_boundaries(beats: np.ndarray, sections: tuple[TempoSection, ...]
+                      ) -> tuple[TempoSection, ...]:
+    """Sections whose shared boundaries are moved onto the tracked ``beats`` (s).
+
+    Between two contiguous sections of different tempo, the first beat of the second section
+    is searched among the beats within :data:`_BOUNDARY_SEARCH_S` of the old boundary: the one
+    where a straight line through the beats before it plus one through the beats from it leave
+    the least squared residual (a change point of the beat period). The boundary then lies
+    half way between that beat and the one before.
+    """
+    out = list(sections)
+    for i in range(len(out) - 1):
+        first, second = out[i], out[i + 1]
+        if abs(first.end - second.start) > 1e-6 or abs(np.log(first.bpm / second.bpm)) < 1e-3:
+            continue
+        edge = first.end
+        near = beats[(beats >= max(first.start, edge - 2 * _BOUNDARY_SEARCH_S))
+                     & (beats < min(second.end, edge + 2 * _BOUNDARY_SEARCH_S))]
+        best, where = np.inf, None
+        for k in range(_BOUNDARY_MIN_BEATS, len(near) - _BOUNDARY_MIN_BEATS + 1):
+            if abs(near[k] - edge) > _BOUNDARY_SEARCH_S:
+                continue
+            left = _fit_line(near[:k], 60.0 / first.bpm)[1]
+            right = _fit_line(near[k:], 60.0 / second.bpm)[1]
+            cost = k * left**2 + (len(near) - k) * right**2
+            if cost < best:
+                best, where = cost, 0.5 * (near[k - 1] + near[k])
+        if where is not None:
+            out[i], out[i + 1] = replace(first, end=where), replace(second, start=where)
+    return tuple(out)
+
+
 def _snap_sections(beats: np.ndarray, sections: tuple[TempoSection, ...], novelty: np.ndarray,
                    fps: float) -> tuple[np.ndarray, tuple[bool, ...]]:
     """Replace each section's tracked beats by their straight grid where it fits."""
@@ -309,6 +348,8 @@ def track_beats(novelty: np.ndarray, fps: float, sections: tuple[TempoSection, .
     frames = _trim_weak_edges(frames, x)
     times = frames / fps
     flags: tuple[bool, ...] = ()
+    if len(times):
+        sections = refine_boundaries(times, sections)
     if snap and len(times):
         tracked = times
         times, flags = _snap_sections(times, sections, x, fps)
@@ -317,4 +358,5 @@ def track_beats(novelty: np.ndarray, fps: float, sections: tuple[TempoSection, .
                                                             0, len(x) - 1)] / fps
         times = times[near < 0.3 * np.nan_to_num(local, nan=0.0)]  # keep the gaps
     times = times[(times >= 0) & (times <= len(x) / fps)] - _LATENCY_S
-    return BeatTrack(np.maximum(times, 0.0), _confidence(x, times + _LATENCY_S, fps), flags)
+    return BeatTrack(np.maximum(times, 0.0), _confidence(x, times + _LATENCY_S, fps), flags,
+                     sections)

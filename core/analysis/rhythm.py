@@ -166,7 +166,7 @@ def _beats_and_bars(rf: RhythmFrames, estimate: TempoEstimate,
         tempo=estimate.tempo, beats=tuple(float(t) for t in beats),
         downbeats=tuple(float(t) for t in bars.times),
         time_signature=bars.time_signature, grid_confidence=track.confidence if len(beats)
-        else 0.0, tempo_sections=sections, reason=reason,
+        else 0.0, tempo_sections=track.sections or sections, reason=reason,
         downbeat_confidence=bars.confidence, family=estimate.family)
 
 

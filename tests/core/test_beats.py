@@ -86,3 +86,22 @@ def test_pulse_activity_separates_rhythm_from_noise():
                                             frames.fps))
         assert (activity > 0.15) == expect_pulse
     assert estimate_tempo(onset_features(noise, RATE)).tempo is None
+
+
+def test_section_boundaries_move_onto_the_tempo_change():
+    """Windows place a tempo change only to a few seconds; the boundary moves to the beat
+    where straight grids on both sides fit best."""
+    from core.analysis.beats import refine_boundaries
+
+    first = 0.5 + np.arange(30) * 60.0 / 168.0            # 168 BPM up to ~10.86 s
+    second = first[-1] + np.arange(1, 30) * 60.0 / 174.0   # then 174 BPM
+    beats = np.concatenate([first, second])
+    rough = (TempoSection(0.0, 7.6, 168.0, 1.0), TempoSection(7.6, 21.0, 174.0, 1.0))
+    refined = refine_boundaries(beats, rough)
+    assert refined[0].end == refined[1].start
+    assert first[-2] <= refined[0].end <= second[0]  # the change beat lies on both grids
+    assert refined[0].start == 0.0 and refined[1].end == 21.0
+    # a single section, or sections that do not touch, are left alone
+    assert refine_boundaries(beats, rough[:1]) == rough[:1]
+    apart = (TempoSection(0.0, 7.6, 168.0, 1.0), TempoSection(9.0, 21.0, 174.0, 1.0))
+    assert refine_boundaries(beats, apart) == apart

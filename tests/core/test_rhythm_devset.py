@@ -157,3 +157,22 @@ def test_swung_waltz_is_three_four_and_jungle_stays_jungle(style, kit, mix, bpm)
     assert result.tempo.bpm == pytest.approx(bpm, rel=0.04)
     truth = np.array(clip.truth.downbeats)
     assert mir_eval.beat.f_measure(truth, np.array(result.downbeats)) >= 0.9
+
+
+def test_a_tempo_change_gets_straight_grids_on_both_sides():
+    """Jungle speeding up from 168 to 174 BPM: the section boundary from the tempo windows
+    lay 2.6 s early, so the first straight grid was bent by the faster beats (up to 64 ms
+    off, which also read as 16th swing). Moved onto the change, both grids stay close."""
+    from core.devset import development_set, iter_clips
+
+    specs = [s for s in development_set("dev", clips_per_style=6, seconds=20.0)
+             if s.style == "jungle" and s.kit == "synth:3" and s.mix == "full"
+             and s.tempo_change is not None]
+    clip = next(iter_clips(specs[:1]))
+    (change, _), = clip.truth.tempo_changes
+    result = analyze_rhythm_audio(clip.samples, clip.sample_rate)
+    assert len(result.tempo_sections) == 2
+    assert abs(result.tempo_sections[0].end - change) < 0.5
+    truth, beats = np.array(clip.truth.beats), np.array(result.beats)
+    nearest = np.abs(beats[:, None] - truth[None, :]).min(axis=1)
+    assert nearest.max() < 0.025
