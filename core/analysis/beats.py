@@ -254,15 +254,20 @@ def _strength(novelty: np.ndarray, times: np.ndarray, fps: float) -> float:
     return float(novelty[idx].sum())
 
 
-def refine_boundaries(beats: np.ndarray, sections: tuple[TempoSection, ...]
+def refine_boundaries(beats: np.ndarray, sections: tuple[TempoSection, ...],
+                      novelty: np.ndarray | None = None, fps: float = 0.0
                       ) -> tuple[TempoSection, ...]:
-    """Sections whose shared boundaries are moved onto the tracked ``beats`` (s).
+    """Sections whose shared boundaries are moved onto the tempo change.
 
-    Between two contiguous sections of different tempo, the first beat of the second section
-    is searched among the beats within :data:`_BOUNDARY_SEARCH_S` of the old boundary: the one
-    where a straight line through the beats before it plus one through the beats from it leave
-    the least squared residual (a change point of the beat period). The boundary then lies
-    half way between that beat and the one before.
+    Between two contiguous sections of different tempo, a straight grid is fitted to each
+    section's tracked ``beats`` (s) away from the old boundary and extended across it; the
+    boundary moves, within :data:`_BOUNDARY_SEARCH_S` of where it was, to the beat where the
+    first grid stops and the second takes over so that together they sit on the most
+    ``novelty`` (frames at ``fps``; each grid beat's novelty taken within 30 ms, less what a
+    beat anywhere in the search span collects). The tracker follows the old boundary, so its
+    beats near a misplaced boundary cannot show the change themselves; the grids can. Without
+    ``novelty`` (or too few beats to fit a grid) the change point of the tracked beats' own
+    period is taken instead: the beat where straight lines on both sides fit best.
     """
     out = list(sections)
     for i in range(len(out) - 1):
@@ -270,20 +275,76 @@ def refine_boundaries(beats: np.ndarray, sections: tuple[TempoSection, ...]
         if abs(first.end - second.start) > 1e-6 or abs(np.log(first.bpm / second.bpm)) < 1e-3:
             continue
         edge = first.end
-        near = beats[(beats >= max(first.start, edge - 2 * _BOUNDARY_SEARCH_S))
-                     & (beats < min(second.end, edge + 2 * _BOUNDARY_SEARCH_S))]
-        best, where = np.inf, None
-        for k in range(_BOUNDARY_MIN_BEATS, len(near) - _BOUNDARY_MIN_BEATS + 1):
-            if abs(near[k] - edge) > _BOUNDARY_SEARCH_S:
-                continue
-            left = _fit_line(near[:k], 60.0 / first.bpm)[1]
-            right = _fit_line(near[k:], 60.0 / second.bpm)[1]
-            cost = k * left**2 + (len(near) - k) * right**2
-            if cost < best:
-                best, where = cost, 0.5 * (near[k - 1] + near[k])
+        lo, hi = max(first.start, edge - _BOUNDARY_SEARCH_S), min(second.end,
+                                                                 edge + _BOUNDARY_SEARCH_S)
+        where = None
+        if novelty is not None and fps > 0:
+            where = _grid_change(beats, novelty, fps, first, second, lo, hi)
+        if where is None:
+            where = _period_change(beats, first, second, lo, hi)
         if where is not None:
             out[i], out[i + 1] = replace(first, end=where), replace(second, start=where)
     return tuple(out)
+
+
+def _period_change(beats: np.ndarray, first: TempoSection, second: TempoSection, lo: float,
+                   hi: float) -> float | None:
+    """Boundary (s) where straight lines through the tracked beats before and after it fit
+    best, searched among the beats in ``lo``…``hi``; ``None`` with too few beats."""
+    edge = first.end
+    near = beats[(beats >= max(first.start, edge - 2 * _BOUNDARY_SEARCH_S))
+                 & (beats < min(second.end, edge + 2 * _BOUNDARY_SEARCH_S))]
+    best, where = np.inf, None
+    for k in range(_BOUNDARY_MIN_BEATS, len(near) - _BOUNDARY_MIN_BEATS + 1):
+        if not lo <= near[k] <= hi:
+            continue
+        left = _fit_line(near[:k], 60.0 / first.bpm)[1]
+        right = _fit_line(near[k:], 60.0 / second.bpm)[1]
+        cost = k * left**2 + (len(near) - k) * right**2
+        if cost < best:
+            best, where = cost, 0.5 * (near[k - 1] + near[k])
+    return where
+
+
+def _grid_change(beats: np.ndarray, novelty: np.ndarray, fps: float, first: TempoSection,
+                 second: TempoSection, lo: float, hi: float) -> float | None:
+    """Boundary (s) in ``lo``…``hi`` where the first section's straight grid hands over to the
+    second's with the most novelty on the beats (see :func:`refine_boundaries`)."""
+    before = beats[(beats >= first.start) & (beats < lo)]
+    after = beats[(beats >= hi) & (beats < second.end)]
+    if len(before) < _BOUNDARY_MIN_BEATS or len(after) < _BOUNDARY_MIN_BEATS:
+        return None
+    grids = []
+    for fitted, bpm, sign in ((before, first.bpm, 1), (after, second.bpm, -1)):
+        index = np.concatenate([[0], np.cumsum(np.rint(np.diff(fitted) * bpm / 60.0))])
+        slope, icept = np.polyfit(index, fitted, 1)
+        anchor = icept + slope * (index[-1] if sign > 0 else 0.0)
+        span = (hi - anchor) if sign > 0 else (anchor - lo)
+        steps = np.arange(int(np.ceil(span / slope)) + 2)
+        grid = anchor + sign * slope * steps
+        grids.append(np.sort(grid[(grid >= lo) & (grid < hi)]))
+    reach = round(_SNAP_TOLERANCE_S * fps)
+    near = maximum_filter1d(novelty, 2 * reach + 1)
+    a, b = round(lo * fps), round(hi * fps)
+    baseline = float(near[a:b].mean()) if b > a else 0.0
+
+    def gain(times: np.ndarray) -> np.ndarray:
+        idx = np.clip(np.rint(times * fps).astype(int), 0, len(near) - 1)
+        return near[idx] - baseline
+
+    grid_a, grid_b = grids
+    if len(grid_a) == 0 or len(grid_b) == 0:
+        return None
+    gain_a, gain_b = np.cumsum(gain(grid_a)), gain(grid_b)
+    tail_b = np.cumsum(gain_b[::-1])[::-1]  # novelty of grid B from each of its beats on
+    best, where = -np.inf, None
+    for k, t in enumerate(grid_b):  # grid B takes over at its k-th beat
+        upto = np.searchsorted(grid_a, t - 0.5 * 60.0 / second.bpm)
+        score = (gain_a[upto - 1] if upto > 0 else 0.0) + tail_b[k]
+        if score > best:
+            last_a = grid_a[upto - 1] if upto > 0 else lo
+            best, where = score, 0.5 * (last_a + t)
+    return where
 
 
 def _snap_sections(beats: np.ndarray, sections: tuple[TempoSection, ...], novelty: np.ndarray,
@@ -349,7 +410,7 @@ def track_beats(novelty: np.ndarray, fps: float, sections: tuple[TempoSection, .
     times = frames / fps
     flags: tuple[bool, ...] = ()
     if len(times):
-        sections = refine_boundaries(times, sections)
+        sections = refine_boundaries(times, sections, x, fps)
     if snap and len(times):
         tracked = times
         times, flags = _snap_sections(times, sections, x, fps)

@@ -105,3 +105,24 @@ def test_section_boundaries_move_onto_the_tempo_change():
     assert refine_boundaries(beats, rough[:1]) == rough[:1]
     apart = (TempoSection(0.0, 7.6, 168.0, 1.0), TempoSection(9.0, 21.0, 174.0, 1.0))
     assert refine_boundaries(beats, apart) == apart
+
+
+def test_boundaries_follow_the_novelty_where_the_tracker_followed_the_old_boundary():
+    """A tracker that switched tempo at the rough boundary shows no change point at the real
+    one; the two sections' grids, extended across it, find it in the onsets."""
+    from core.analysis.beats import refine_boundaries
+
+    fps = 100.0
+    first = 0.5 + np.arange(60) * 60.0 / 140.0             # 140 BPM up to ~25.8 s
+    second = first[-1] + np.arange(1, 60) * 60.0 / 174.0   # then 174 BPM
+    novelty = np.zeros(int(50 * fps))
+    novelty[np.rint(np.concatenate([first, second]) * fps).astype(int)] = 1.0
+    rough_edge = 20.0   # the tracker went on at 174 from here: off the beats until the change
+    wrong = rough_edge + np.arange(0, 60) * 60.0 / 174.0
+    tracked = np.concatenate([first[first < rough_edge], wrong[wrong < first[-1]], second])
+    rough = (TempoSection(0.0, rough_edge, 140.0, 1.0), TempoSection(rough_edge, 45.0, 174.0, 1.0))
+    moved = refine_boundaries(tracked, rough, novelty, fps)
+    assert first[-2] <= moved[0].end <= second[0] + 0.01
+    # from the tracked beats alone the change point stays where the tracker switched
+    alone = refine_boundaries(tracked, rough)
+    assert abs(alone[0].end - rough_edge) < 1.0

@@ -200,3 +200,26 @@ def test_kicks_move_a_four_on_the_floor_grid_off_the_off_beats():
     stuck = correct_beat_phase(rf, off, "fourfloor")
     assert mir_eval.beat.f_measure(truth, stuck) < 0.5
 
+
+
+def test_a_dj_mix_gets_one_section_per_track():
+    """Six 30-second tracks back to back (house, drum & bass, dubstep, hip-hop, techno, drum &
+    bass): one section each, at the producer's tempo — the jointly chosen levels must not pull
+    a track onto its neighbour's level — and each boundary within 1.5 s of where the track's last
+    bar ends (the tempo windows are 30 s long, 10 s apart)."""
+    from core.devset import ClipSpec, render_clip
+
+    tracks = (("house", 124.0, "synth:0"), ("dnb", 174.0, "synth:2"), ("dubstep", 140.0, "synth:1"),
+              ("hiphop", 90.0, "synth:3"), ("techno", 132.0, "synth:2"), ("dnb", 170.0, "synth:0"))
+    parts, starts, ends = [], [0.0], []
+    for style, bpm, kit in tracks:
+        clip = render_clip(ClipSpec(style=style, bpm=bpm, bars=round(30 * bpm / 240), kit=kit,
+                                    seed=3, mix="full", drum_to_rest_db=0.0))
+        parts.append(clip.samples)
+        ends.append(starts[-1] + clip.truth.bars_end)
+        starts.append(starts[-1] + clip.samples.shape[-1] / clip.sample_rate)
+    result = analyze_rhythm_audio(np.concatenate(parts, axis=-1), clip.sample_rate)
+    sections = result.tempo_sections
+    assert [round(s.bpm) for s in sections] == pytest.approx([t[1] for t in tracks], abs=1.5)
+    for section, end in zip(sections[1:], ends[:-1], strict=True):
+        assert abs(section.start - end) < 1.5
