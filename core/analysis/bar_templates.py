@@ -3,7 +3,8 @@ folding that compares a stretch of audio with them.
 
 A *bar template* puts the kick (LOW band), the snare (MID band with some HIGH) and the hats
 (HIGH band) of a style family on a step grid of one bar (16ths for 4/4 and 3/4; in 6/8, whose
-beats are dotted quarters, two per bar, six 16ths per beat). Folding the band novelty of many
+beats are dotted quarters, two per bar, six 16ths per beat; swung 3/4 on a triplet grid of six
+steps per beat). Folding the band novelty of many
 bars onto one bar and correlating it with the templates at every rotation tells the tempo stage
 which metrical level a producer would label (a two-step at 174 folds into a kick-snare backbeat
 at 174 but into "a snare on every beat" at 87; half-time dubstep fits the half-time family at
@@ -215,8 +216,8 @@ def fold_regular(rf: RhythmFrames, bpm: float, steps: int) -> _Fold:
 def fit_templates(rf: RhythmFrames, bpm: float,
                   templates: tuple[BarTemplate, ...] = TEMPLATES) -> list[PatternFit]:
     """Fit every template at tempo ``bpm`` over the frames of ``rf`` (see
-    :func:`fold_regular`); the beat's triple/duple subdivision adds to the 6/8 template's score
-    and subtracts from the others'.
+    :func:`fold_regular`); the beat's triple/duple subdivision adds to the score of the
+    templates on a triple grid (6/8, swung 3/4) and subtracts from the others'.
 
     Returns one :class:`PatternFit` per template (same order). A span shorter than two bars of
     a template gives that template score 0.
@@ -229,7 +230,7 @@ def fit_templates(rf: RhythmFrames, bpm: float,
         if rf.frames / rf.fps < 2 * tmpl.beats * 60.0 / bpm:
             fits.append(PatternFit(tmpl, 0.0, 0, fold.origin, fold.coverage))
             continue
-        sign = 1.0 if tmpl.steps % 3 == 0 else -1.0  # 6/8 wants triple, the rest duple
+        sign = 1.0 if tmpl.steps % 3 == 0 else -1.0  # triple grids want triple, the rest duple
         scores = rotation_scores(fold.grid, tmpl) + _W_SUBDIVISION * sign * triple
         r = int(np.argmax(scores))
         fits.append(PatternFit(tmpl, float(scores[r]), r,

@@ -42,7 +42,10 @@ _EDGE_WEAK = 0.3        # edge beats weaker than this share of their run's media
 _HOLE_S = 4.0           # shorter runs of weak pulse between beats are bridged (s)
 _LATENCY_S = -0.018     # onset-peak frames lead the attacks by this much (s)
 _BOUNDARY_SEARCH_S = 15.0  # a section boundary moves at most this far (s) …
-_BOUNDARY_MIN_BEATS = 4    # … leaving at least this many beats on each side in the search
+_BOUNDARY_MIN_BEATS = 4    # … leaving at least this many beats on each side in the search,
+_BOUNDARY_GAIN = 1.0       # … when the grids gain this much novelty (in its std) over the old
+_BOUNDARY_COST = 0.5       # boundary, or the lines' squared residual falls below this share
+_BOUNDARY_RMS_S = 0.002    # (s) a boundary whose lines fit the beats this well stays
 
 
 NOVELTY_WEIGHTS = {"full": 0.5, "low": 1.0, "mid": 1.0, "high": 0.4}
@@ -267,7 +270,9 @@ def refine_boundaries(beats: np.ndarray, sections: tuple[TempoSection, ...],
     beat anywhere in the search span collects). The tracker follows the old boundary, so its
     beats near a misplaced boundary cannot show the change themselves; the grids can. Without
     ``novelty`` (or too few beats to fit a grid) the change point of the tracked beats' own
-    period is taken instead: the beat where straight lines on both sides fit best.
+    period is taken instead: the beat where straight lines on both sides fit best. Either way
+    the boundary stays where it was unless the new place is clearly better
+    (:data:`_BOUNDARY_GAIN`, :data:`_BOUNDARY_COST`): beats that show no change do not move it.
     """
     out = list(sections)
     for i in range(len(out) - 1):
@@ -283,33 +288,42 @@ def refine_boundaries(beats: np.ndarray, sections: tuple[TempoSection, ...],
         if where is None:
             where = _period_change(beats, first, second, lo, hi)
         if where is not None:
-            out[i], out[i + 1] = replace(first, end=where), replace(second, start=where)
+            out[i] = replace(first, end=float(where))
+            out[i + 1] = replace(second, start=float(where))
     return tuple(out)
 
 
 def _period_change(beats: np.ndarray, first: TempoSection, second: TempoSection, lo: float,
                    hi: float) -> float | None:
     """Boundary (s) where straight lines through the tracked beats before and after it fit
-    best, searched among the beats in ``lo``…``hi``; ``None`` with too few beats."""
+    best, searched among the beats in ``lo``…``hi``; the old boundary unless that leaves under
+    :data:`_BOUNDARY_COST` of its squared residual; ``None`` with too few beats."""
     edge = first.end
     near = beats[(beats >= max(first.start, edge - 2 * _BOUNDARY_SEARCH_S))
                  & (beats < min(second.end, edge + 2 * _BOUNDARY_SEARCH_S))]
-    best, where = np.inf, None
+    if min(int((near < edge).sum()), int((near >= edge).sum())) < _BOUNDARY_MIN_BEATS:
+        return None
+    splits, costs = [], []
     for k in range(_BOUNDARY_MIN_BEATS, len(near) - _BOUNDARY_MIN_BEATS + 1):
         if not lo <= near[k] <= hi:
             continue
         left = _fit_line(near[:k], 60.0 / first.bpm)[1]
         right = _fit_line(near[k:], 60.0 / second.bpm)[1]
-        cost = k * left**2 + (len(near) - k) * right**2
-        if cost < best:
-            best, where = cost, 0.5 * (near[k - 1] + near[k])
-    return where
+        splits.append(0.5 * (near[k - 1] + near[k]))
+        costs.append(k * left**2 + (len(near) - k) * right**2)
+    if not splits:
+        return None
+    at_edge = costs[int(np.argmin(np.abs(np.array(splits) - edge)))]
+    best = int(np.argmin(costs))
+    fits_already = at_edge < len(near) * _BOUNDARY_RMS_S**2
+    return edge if fits_already or costs[best] >= _BOUNDARY_COST * at_edge else splits[best]
 
 
 def _grid_change(beats: np.ndarray, novelty: np.ndarray, fps: float, first: TempoSection,
                  second: TempoSection, lo: float, hi: float) -> float | None:
     """Boundary (s) in ``lo``…``hi`` where the first section's straight grid hands over to the
-    second's with the most novelty on the beats (see :func:`refine_boundaries`)."""
+    second's with the most novelty on the beats (see :func:`refine_boundaries`); the old
+    boundary unless that gains :data:`_BOUNDARY_GAIN`; ``None`` without beats to fit grids."""
     before = beats[(beats >= first.start) & (beats < lo)]
     after = beats[(beats >= hi) & (beats < second.end)]
     if len(before) < _BOUNDARY_MIN_BEATS or len(after) < _BOUNDARY_MIN_BEATS:
@@ -337,14 +351,15 @@ def _grid_change(beats: np.ndarray, novelty: np.ndarray, fps: float, first: Temp
         return None
     gain_a, gain_b = np.cumsum(gain(grid_a)), gain(grid_b)
     tail_b = np.cumsum(gain_b[::-1])[::-1]  # novelty of grid B from each of its beats on
-    best, where = -np.inf, None
+    splits, scores = [], []
     for k, t in enumerate(grid_b):  # grid B takes over at its k-th beat
-        upto = np.searchsorted(grid_a, t - 0.5 * 60.0 / second.bpm)
-        score = (gain_a[upto - 1] if upto > 0 else 0.0) + tail_b[k]
-        if score > best:
-            last_a = grid_a[upto - 1] if upto > 0 else lo
-            best, where = score, 0.5 * (last_a + t)
-    return where
+        upto = int(np.searchsorted(grid_a, t - 0.5 * 60.0 / second.bpm))
+        scores.append((gain_a[upto - 1] if upto > 0 else 0.0) + tail_b[k])
+        splits.append(0.5 * ((grid_a[upto - 1] if upto > 0 else lo) + t))
+    edge = first.end
+    at_edge = scores[int(np.argmin(np.abs(np.array(splits) - edge)))]
+    best = int(np.argmax(scores))
+    return splits[best] if scores[best] - at_edge > _BOUNDARY_GAIN else edge
 
 
 def _snap_sections(beats: np.ndarray, sections: tuple[TempoSection, ...], novelty: np.ndarray,

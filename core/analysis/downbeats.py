@@ -129,7 +129,9 @@ def _phase_scores(rf: RhythmFrames, run: np.ndarray, tmpl: BarTemplate) -> np.nd
 def _choose_template(rf: RhythmFrames, beats: np.ndarray, family: str | None,
                      templates: tuple[BarTemplate, ...]) -> BarTemplate:
     """The meter first (best template fit plus the beat-similarity cue, the tempo stage's
-    family favoured), then, within that meter, the tempo stage's family where it has one."""
+    family favoured), then, within that meter, the tempo stage's family where it has one.
+    Beats that divide in three choose among the templates on a triple grid (6/8, swung 3/4),
+    the others among the straight ones."""
     ternary = _ternary(rf, beats)
     pool = [t for t in templates if (t.steps % 3 == 0) == ternary] or list(templates)
     fits = {t: float(_phase_scores(rf, beats, t).max()) for t in pool}

@@ -154,6 +154,8 @@ def _relevel(rf: RhythmFrames, spans: list[tuple[int, int, float]], min_bpm: flo
     each section's own candidates, one per section chosen jointly as for the windows
     (:func:`level_path`), weighted by the sections' lengths; neighbours that now agree
     (±2 %) merge."""
+    if not spans:
+        return spans
     found: list[_Window] = []
     for a, b, _ in spans:
         scored, _ = _score(rf.crop(a, b), min_bpm, max_bpm, style_hint)

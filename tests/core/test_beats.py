@@ -126,3 +126,29 @@ def test_boundaries_follow_the_novelty_where_the_tracker_followed_the_old_bounda
     # from the tracked beats alone the change point stays where the tracker switched
     alone = refine_boundaries(tracked, rough)
     assert abs(alone[0].end - rough_edge) < 1.0
+
+
+def test_boundaries_stay_where_the_beats_show_no_change():
+    """Beats that keep one tempo across a boundary (a short section whose own beats are not
+    there, or a 1 % change the beats do not show) do not move it; a real change does."""
+    from core.analysis.beats import refine_boundaries
+
+    fps = 100.0
+    beats = np.r_[np.arange(0, 60, 0.5), 60 + np.arange(0, 60, 60 / 130)]  # 120, then 130
+    novelty = np.zeros(12001)
+    novelty[np.rint(beats * fps).astype(int)] = 1.0
+    for args in ((), (novelty, fps)):
+        short = refine_boundaries(beats, (TempoSection(0, 50, 120, 1), TempoSection(50, 55, 130, 1),
+                                          TempoSection(55, 120, 140, 1)), *args)
+        assert short[0].end == 50.0
+        assert short[1].end == pytest.approx(60.0, abs=0.5)   # the real change
+        close = refine_boundaries(beats, (TempoSection(0, 55, 120, 1), TempoSection(55, 70, 130, 1),
+                                          TempoSection(70, 120, 131.5, 1)), *args)
+        assert close[1].end == 70.0 and close[0].end == pytest.approx(60.0, abs=0.5)
+
+
+def test_sections_of_noise_are_none():
+    from core.analysis.tempo_sections import tempo_sections
+
+    noise = 0.3 * np.random.default_rng(0).standard_normal(RATE * 20).astype(np.float32)
+    assert tempo_sections(onset_features(noise, RATE)) == ()
