@@ -14,8 +14,8 @@ tempo is constant.
    follows their jitter), the grid replaces them — constant-tempo music gets a grid that does
    not wander.
    Before that, the boundary between two sections of different tempo (known from the tempo
-   windows only to a few seconds) moves to the beat where a straight grid on each side fits
-   the tracked beats best, so neither grid is bent by the other section's tempo.
+   windows only to a few seconds) moves to where the two sections' grids, extended across it,
+   sit on the most novelty, so neither grid is bent by the other section's tempo.
 4. The grid confidence (0–1) combines how much stronger the novelty is on the beats than half
    way between them with how regular the beat intervals are.
 """
@@ -243,18 +243,36 @@ def _trim_weak_edges(frames: np.ndarray, novelty: np.ndarray) -> np.ndarray:
     return np.concatenate(kept)
 
 
-def _fit_line(times: np.ndarray, period_s: float) -> tuple[np.ndarray, float]:
-    """Least-squares straight grid through beat ``times``; returns (grid, rms residual s)."""
+def _line(times: np.ndarray, period_s: float) -> tuple[np.ndarray, float, float]:
+    """Beat index of each of the beat ``times`` (gaps counted in periods of ``period_s``) and
+    the least-squares line through them: (index, slope s/beat, intercept s)."""
     index = np.concatenate([[0], np.cumsum(np.rint(np.diff(times) / period_s))])
     slope, icept = np.polyfit(index, times, 1)
+    return index, float(slope), float(icept)
+
+
+def _fit_line(times: np.ndarray, period_s: float) -> tuple[np.ndarray, float]:
+    """Least-squares straight grid through beat ``times``; returns (grid, rms residual s)."""
+    index, slope, icept = _line(times, period_s)
     grid = icept + slope * np.arange(int(index[-1]) + 1)
     fitted = icept + slope * index
     return grid, float(np.sqrt(np.mean((times - fitted) ** 2)))
 
 
+def _near_novelty(novelty: np.ndarray, fps: float) -> np.ndarray:
+    """Each frame's novelty as the most within ±:data:`_SNAP_TOLERANCE_S`, so a beat collects
+    a humanised hit's novelty without the grid having to follow its jitter."""
+    reach = round(_SNAP_TOLERANCE_S * fps)
+    return maximum_filter1d(novelty, 2 * reach + 1) if len(novelty) else novelty
+
+
+def _at(novelty: np.ndarray, times: np.ndarray, fps: float) -> np.ndarray:
+    """``novelty`` at the frames of ``times`` (s)."""
+    return novelty[np.clip(np.rint(times * fps).astype(int), 0, len(novelty) - 1)]
+
+
 def _strength(novelty: np.ndarray, times: np.ndarray, fps: float) -> float:
-    idx = np.clip(np.rint(times * fps).astype(int), 0, len(novelty) - 1)
-    return float(novelty[idx].sum())
+    return float(_at(novelty, times, fps).sum())
 
 
 def refine_boundaries(beats: np.ndarray, sections: tuple[TempoSection, ...],
@@ -274,6 +292,13 @@ def refine_boundaries(beats: np.ndarray, sections: tuple[TempoSection, ...],
     the boundary stays where it was unless the new place is clearly better
     (:data:`_BOUNDARY_GAIN`, :data:`_BOUNDARY_COST`): beats that show no change do not move it.
     """
+    near = _near_novelty(novelty, fps) if novelty is not None and fps > 0 else None
+    return _refine(beats, sections, near, fps)
+
+
+def _refine(beats: np.ndarray, sections: tuple[TempoSection, ...], near: np.ndarray | None,
+            fps: float) -> tuple[TempoSection, ...]:
+    """:func:`refine_boundaries` with the novelty already spread (:func:`_near_novelty`)."""
     out = list(sections)
     for i in range(len(out) - 1):
         first, second = out[i], out[i + 1]
@@ -283,8 +308,8 @@ def refine_boundaries(beats: np.ndarray, sections: tuple[TempoSection, ...],
         lo, hi = max(first.start, edge - _BOUNDARY_SEARCH_S), min(second.end,
                                                                  edge + _BOUNDARY_SEARCH_S)
         where = None
-        if novelty is not None and fps > 0:
-            where = _grid_change(beats, novelty, fps, first, second, lo, hi)
+        if near is not None:
+            where = _grid_change(beats, near, fps, first, second, lo, hi)
         if where is None:
             where = _period_change(beats, first, second, lo, hi)
         if where is not None:
@@ -319,37 +344,31 @@ def _period_change(beats: np.ndarray, first: TempoSection, second: TempoSection,
     return edge if fits_already or costs[best] >= _BOUNDARY_COST * at_edge else splits[best]
 
 
-def _grid_change(beats: np.ndarray, novelty: np.ndarray, fps: float, first: TempoSection,
+def _grid_change(beats: np.ndarray, near: np.ndarray, fps: float, first: TempoSection,
                  second: TempoSection, lo: float, hi: float) -> float | None:
     """Boundary (s) in ``lo``…``hi`` where the first section's straight grid hands over to the
-    second's with the most novelty on the beats (see :func:`refine_boundaries`); the old
-    boundary unless that gains :data:`_BOUNDARY_GAIN`; ``None`` without beats to fit grids."""
+    second's with the most spread novelty ``near`` on the beats (see
+    :func:`refine_boundaries`); the old boundary unless that gains :data:`_BOUNDARY_GAIN`;
+    ``None`` without beats to fit grids."""
     before = beats[(beats >= first.start) & (beats < lo)]
     after = beats[(beats >= hi) & (beats < second.end)]
     if len(before) < _BOUNDARY_MIN_BEATS or len(after) < _BOUNDARY_MIN_BEATS:
         return None
     grids = []
     for fitted, bpm, sign in ((before, first.bpm, 1), (after, second.bpm, -1)):
-        index = np.concatenate([[0], np.cumsum(np.rint(np.diff(fitted) * bpm / 60.0))])
-        slope, icept = np.polyfit(index, fitted, 1)
+        index, slope, icept = _line(fitted, 60.0 / bpm)
         anchor = icept + slope * (index[-1] if sign > 0 else 0.0)
         span = (hi - anchor) if sign > 0 else (anchor - lo)
         steps = np.arange(int(np.ceil(span / slope)) + 2)
         grid = anchor + sign * slope * steps
         grids.append(np.sort(grid[(grid >= lo) & (grid < hi)]))
-    reach = round(_SNAP_TOLERANCE_S * fps)
-    near = maximum_filter1d(novelty, 2 * reach + 1)
     a, b = round(lo * fps), round(hi * fps)
     baseline = float(near[a:b].mean()) if b > a else 0.0
-
-    def gain(times: np.ndarray) -> np.ndarray:
-        idx = np.clip(np.rint(times * fps).astype(int), 0, len(near) - 1)
-        return near[idx] - baseline
-
     grid_a, grid_b = grids
     if len(grid_a) == 0 or len(grid_b) == 0:
         return None
-    gain_a, gain_b = np.cumsum(gain(grid_a)), gain(grid_b)
+    gain_a = np.cumsum(_at(near, grid_a, fps) - baseline)
+    gain_b = _at(near, grid_b, fps) - baseline
     tail_b = np.cumsum(gain_b[::-1])[::-1]  # novelty of grid B from each of its beats on
     splits, scores = [], []
     for k, t in enumerate(grid_b):  # grid B takes over at its k-th beat
@@ -362,11 +381,10 @@ def _grid_change(beats: np.ndarray, novelty: np.ndarray, fps: float, first: Temp
     return splits[best] if scores[best] - at_edge > _BOUNDARY_GAIN else edge
 
 
-def _snap_sections(beats: np.ndarray, sections: tuple[TempoSection, ...], novelty: np.ndarray,
+def _snap_sections(beats: np.ndarray, sections: tuple[TempoSection, ...], near: np.ndarray,
                    fps: float) -> tuple[np.ndarray, tuple[bool, ...]]:
-    """Replace each section's tracked beats by their straight grid where it fits."""
-    reach = round(_SNAP_TOLERANCE_S * fps)
-    near = maximum_filter1d(novelty, 2 * reach + 1) if len(novelty) else novelty
+    """Replace each section's tracked beats by their straight grid where it fits (``near``:
+    the spread novelty of :func:`_near_novelty`)."""
     out, flags = [], []
     for s in sections:
         inside = beats[(beats >= s.start) & (beats < s.end)]
@@ -424,11 +442,12 @@ def track_beats(novelty: np.ndarray, fps: float, sections: tuple[TempoSection, .
     frames = _trim_weak_edges(frames, x)
     times = frames / fps
     flags: tuple[bool, ...] = ()
+    spread = _near_novelty(x, fps)
     if len(times):
-        sections = refine_boundaries(times, sections, x, fps)
+        sections = _refine(times, sections, spread, fps)
     if snap and len(times):
         tracked = times
-        times, flags = _snap_sections(times, sections, x, fps)
+        times, flags = _snap_sections(times, sections, spread, fps)
         near = _nearest_distance(times, tracked)
         local = period_curve(sections, fps, len(x))[np.clip(np.rint(times * fps).astype(int),
                                                             0, len(x) - 1)] / fps

@@ -48,6 +48,16 @@ def _windows(frames: int, window: int, hop: int) -> list[tuple[int, int]]:
     return [(a, a + window) for a in starts]
 
 
+def _window_candidates(rf: RhythmFrames, min_bpm: float, max_bpm: float, style_hint: str
+                ) -> _Window | None:
+    """The stretch's tempo candidates (BPM) and their log-probabilities; ``None`` without a
+    periodic pulse."""
+    scored, _ = _score(rf, min_bpm, max_bpm, style_hint)
+    if not scored:
+        return None
+    return np.array([s.bpm for s in scored]), log_probabilities(scored)
+
+
 def _change_cost(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Path cost [len(a), len(b)] of moving from tempo ``a[i]`` to ``b[j]`` (BPM)."""
     d = np.abs(np.log(b[None, :] / a[:, None]))
@@ -125,9 +135,7 @@ def sections_of(rf: RhythmFrames, *, window_s: float, hop_s: float, min_bpm: flo
     weights = np.diff(edges) / fps / _EVIDENCE_S
     found: list[_Window | None] = []
     for a, b in wins:
-        scored, _ = _score(rf.crop(a, b), min_bpm, max_bpm, style_hint)
-        found.append((np.array([s.bpm for s in scored]), log_probabilities(scored))
-                     if scored else None)
+        found.append(_window_candidates(rf.crop(a, b), min_bpm, max_bpm, style_hint))
     values: list[float | None] = [None] * len(wins)
     for present, group in itertools.groupby(range(len(wins)), key=lambda i: found[i] is not None):
         if present:
@@ -158,10 +166,10 @@ def _relevel(rf: RhythmFrames, spans: list[tuple[int, int, float]], min_bpm: flo
         return spans
     found: list[_Window] = []
     for a, b, _ in spans:
-        scored, _ = _score(rf.crop(a, b), min_bpm, max_bpm, style_hint)
-        if not scored:
+        window = _window_candidates(rf.crop(a, b), min_bpm, max_bpm, style_hint)
+        if window is None:
             return spans
-        found.append((np.array([s.bpm for s in scored]), log_probabilities(scored)))
+        found.append(window)
     weights = np.array([(b - a) / rf.fps / _EVIDENCE_S for a, b, _ in spans])
     merged: list[tuple[int, int, float]] = []
     for (a, b, _), bpm in zip(spans, level_path(found, weights), strict=True):
