@@ -14,7 +14,11 @@ Method
    dubstep/trap 140–150 (half-time), hip-hop 85–100, house/techno 118–135. A two-step at 174
    fits the backbeat at 174 but "a snare on every beat" at 87, and a half-time groove fits its
    family with a prior at 140 and the backbeat family only at 70 where hip-hop's prior is low.
-   A ``style_hint`` replaces the family priors by that style's prior.
+   A ``style_hint`` replaces the family priors by that style's prior. Each template's bar
+   length is also checked against where the kicks and snares repeat (their autocorrelation at
+   that bar length against the best lag within 0.7–1.45 bars): a 6/8 groove at 60 BPM fits a
+   4/4 backbeat at 90 almost as well as its own template, but its accents repeat every 2 s,
+   not at that reading's 2.67 s bar.
 4. *Sections.* :mod:`core.analysis.tempo_sections` repeats the scoring on overlapping windows
    and picks one candidate per window jointly, so a tempo change keeps its metrical level.
 """
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.analysis.bar_templates import PatternFit, fit_templates
+from core.analysis.bar_templates import LOW, MID, TEMPLATES, PatternFit, fit_templates
 from core.analysis.beats import RhythmFrames
 from core.analysis.onsets import OnsetFeatures
 from core.errors import InvalidParameter
@@ -56,6 +60,9 @@ _BAND_WEIGHTS = np.array([0.6, 1.0, 1.0, 0.7])   # full, low, mid, high in the s
 _COMB = ((1, 1.0), (2, 0.5), (4, 0.25))
 _LEVELS = (0.5, 2 / 3, 0.75, 1.0, 4 / 3, 1.5, 2.0)
 _W_SALIENCE, _W_FIT, _W_COVER = 1.0, 4.0, 2.0
+_W_BAR = 1.5                 # weight of the bar-repeat cue (see _bar_repeat) …
+_BAR_RANGE = 1.45            # … read up to this many bars …
+_MAX_BAR_BEATS = max(t.beats for t in TEMPLATES)  # … of the longest template bar
 _TEMPERATURE = 0.6           # of the softmax turning scores into candidate confidences
 _MIN_PERIODICITY = 0.15      # best band autocorrelation at a beat lag below this: no tempo
 _NOISE_PERIODICITY = 5.5     # … nor below this / √frames (the chance maximum of noise)
@@ -196,8 +203,35 @@ def _silent_reason(features: OnsetFeatures) -> str | None:
     return None
 
 
-def _choose(bpm: float, salience: float, fits: list[PatternFit], style_hint: str) -> _Scored:
-    """Score one candidate: salience + best (template fit + log prior of its family)."""
+def _bar_repeat(bar_acf: np.ndarray | None, fps: float, bpm: float, beats: int) -> float:
+    """How much less the accents repeat at the bar length of ``beats`` beats at ``bpm`` (±4 %,
+    the tempo tolerance) than at the best lag of the bar range around it (0.7–1.45 bars):
+    0 when that bar length is where the pattern repeats, negative when another length is (a
+    6/8 bar of 2 s read as 4/4 at 90 BPM, whose 2.67 s bar the kicks and snares do not repeat
+    at); 0 for everyone without ``bar_acf``."""
+    if bar_acf is None:
+        return 0.0
+    lag = beats * 60.0 * fps / bpm
+    near = bar_acf[int(0.96 * lag): int(np.ceil(1.04 * lag)) + 1].max()
+    return float(near - bar_acf[int(0.7 * lag): int(np.ceil(_BAR_RANGE * lag)) + 1].max())
+
+
+def _accent_acf(prep: RhythmFrames, min_bpm: float) -> np.ndarray | None:
+    """Autocorrelation of the kick and snare bands' spread novelty over the lags
+    :func:`_bar_repeat` reads for every template down to ``min_bpm``; ``None`` (the cue is
+    left out for all candidates alike) when those lags exceed half the span, where the
+    autocorrelation says little."""
+    longest = int(np.ceil(_BAR_RANGE * _MAX_BAR_BEATS * 60.0 * prep.fps / min_bpm)) + 1
+    if 2 * longest > prep.frames:
+        return None
+    accents = (prep.spread[LOW] + prep.spread[MID]).astype(np.float64)[None, :]
+    return _autocorrelation(accents, longest)[0]
+
+
+def _choose(bpm: float, salience: float, fits: list[PatternFit], style_hint: str,
+            bar_acf: np.ndarray | None = None, fps: float = 0.0) -> _Scored:
+    """Score one candidate: salience + best (template fit + log prior of its family + how
+    well its bar length matches where the accents repeat)."""
     hinted = HINT_PRIORS.get(style_hint)
     cover = max((f.coverage for f in fits), default=0.0)
     best = _Scored(bpm, _W_FIT * _OTHER_FIT + _W_COVER * cover
@@ -205,6 +239,7 @@ def _choose(bpm: float, salience: float, fits: list[PatternFit], style_hint: str
     for fit in fits:
         prior = hinted or FAMILY_PRIORS[fit.template.family]
         value = _W_FIT * fit.score + _W_COVER * fit.coverage + _log_prior(bpm, prior)
+        value += _W_BAR * _bar_repeat(bar_acf, fps, bpm, fit.template.beats)
         if value > best.score:
             best = _Scored(bpm, value, fit)
     return _Scored(bpm, best.score + _W_SALIENCE * salience, best.fit)
@@ -230,12 +265,13 @@ def _score(prep: RhythmFrames, min_bpm: float, max_bpm: float, style_hint: str,
     if top <= 0:
         return [], periodicity
     raw = levels if levels is not None else _candidates(sal, bpms)
+    bar_acf = _accent_acf(prep, min_bpm)
     scored = []
     for bpm in raw:
         bpm = min(max_bpm, max(min_bpm, _refine(acf, fps, bpm, frames)))
         fits = fit_templates(prep, bpm)
         salience = float(np.interp(np.log(bpm), np.log(bpms), sal)) / top
-        scored.append(_choose(bpm, salience, fits, style_hint))
+        scored.append(_choose(bpm, salience, fits, style_hint, bar_acf, fps))
     scored.sort(key=lambda s: s.score, reverse=True)
     return scored, periodicity
 

@@ -176,3 +176,23 @@ def test_a_tempo_change_gets_straight_grids_on_both_sides():
     truth, beats = np.array(clip.truth.beats), np.array(result.beats)
     nearest = np.abs(beats[:, None] - truth[None, :]).min(axis=1)
     assert nearest.max() < 0.025
+
+
+@pytest.mark.parametrize(("style", "kit", "mix", "bpm"), [
+    ("six_eight", "musescore:standard", "full", 60),   # read 90 as a 4/4 backbeat
+    ("waltz", "fluidr3:808", "drums", 95),             # 95 → 91 BPM, read 142.7 (1.5×)
+])
+def test_the_bar_the_accents_repeat_at_settles_the_metrical_level(style, kit, mix, bpm):
+    """Development-set clips whose bar templates fitted a level 1.5× too fast about as well
+    as the true one: kicks and snares do not repeat at that level's bar length, and the
+    tempo stage now weighs that."""
+    from core.devset import development_set, iter_clips
+
+    specs = [s for s in development_set("dev", clips_per_style=24, seconds=20.0)
+             if s.style == style and s.kit == kit and s.mix == mix and s.bpm == bpm]
+    if not specs:
+        pytest.skip(f"the soundfont of kit {kit} is not installed")
+    clip = next(iter_clips(specs[:1]))
+    result = analyze_rhythm_audio(clip.samples, clip.sample_rate)
+    first = result.tempo_sections[0].bpm if result.tempo_sections else result.tempo.bpm
+    assert first == pytest.approx(bpm, rel=0.04)

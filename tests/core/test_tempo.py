@@ -155,3 +155,25 @@ def test_a_tempo_change_keeps_its_metrical_level(name, levels):
     result = analyze_rhythm_audio(clip.samples, clip.sample_rate)
     assert [round(s.bpm) for s in result.tempo_sections] == pytest.approx(levels, abs=1.5)
     assert any(_close(result.tempo.bpm, level, 0.03) for level in levels), result.tempo.bpm
+
+
+def test_bar_repeat_prefers_the_bar_length_the_accents_repeat_at():
+    """A 6/8 groove at 60 BPM (kick on bar 1, snare half a bar later, 2 s bars): its
+    accents repeat every 2 s, so the 2 s bar of 6/8 at 60 or 3/4 at 90 (and the 4 s of two
+    bars) costs nothing, while 4/4 at 90, a 2.67 s bar they do not repeat at, is marked
+    down."""
+    from core.analysis.beats import RhythmFrames
+    from core.analysis.tempo import _accent_acf, _bar_repeat
+    from core.devset import ClipSpec, render_clip
+
+    clip = render_clip(ClipSpec(style="six_eight", bpm=60.0, bars=12, kit="synth:0", seed=1,
+                                mix="drums"))
+    rf = RhythmFrames.from_features(onset_features(clip.samples, clip.sample_rate))
+    acf = _accent_acf(rf, 60.0)
+    six_eight, three_four = _bar_repeat(acf, rf.fps, 60.0, 2), _bar_repeat(acf, rf.fps, 90.0, 3)
+    assert six_eight > -0.02 and three_four > -0.02
+    assert _bar_repeat(acf, rf.fps, 60.0, 4) > -0.02
+    assert _bar_repeat(acf, rf.fps, 90.0, 4) < -0.15
+    # 10 s cannot show whether a 4 s bar (4/4 at 60) repeats: the cue is off for every reading
+    assert _accent_acf(rf.crop(0, round(10 * rf.fps)), 60.0) is None
+    assert _bar_repeat(None, rf.fps, 90.0, 4) == 0.0
