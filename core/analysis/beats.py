@@ -46,6 +46,7 @@ _BOUNDARY_MIN_BEATS = 4    # … leaving at least this many beats on each side i
 _BOUNDARY_GAIN = 1.0       # … when the grids gain this much novelty (in its std) over the old
 _BOUNDARY_COST = 0.5       # boundary, or the lines' squared residual falls below this share
 _BOUNDARY_RMS_S = 0.002    # (s) a boundary whose lines fit the beats this well stays
+_RETRACK_S = 1.0           # a boundary moved farther than this (s): beats tracked again
 
 
 NOVELTY_WEIGHTS = {"full": 0.5, "low": 1.0, "mid": 1.0, "high": 0.4}
@@ -301,7 +302,10 @@ def _refine(beats: np.ndarray, sections: tuple[TempoSection, ...], near: np.ndar
     """:func:`refine_boundaries` with the novelty already spread (:func:`_near_novelty`)."""
     out = list(sections)
     for i in range(len(out) - 1):
-        first, second = out[i], out[i + 1]
+        # the tracker followed the old boundaries: a grid is fitted only to beats it tracked at
+        # the section's own tempo, not to those an earlier boundary move handed over to it
+        first = replace(out[i], start=max(out[i].start, sections[i].start))
+        second = out[i + 1]
         if abs(first.end - second.start) > 1e-6 or abs(np.log(first.bpm / second.bpm)) < 1e-3:
             continue
         edge = first.end
@@ -313,7 +317,7 @@ def _refine(beats: np.ndarray, sections: tuple[TempoSection, ...], near: np.ndar
         if where is None:
             where = _period_change(beats, first, second, lo, hi)
         if where is not None:
-            out[i] = replace(first, end=float(where))
+            out[i] = replace(out[i], end=float(where))
             out[i + 1] = replace(second, start=float(where))
     return tuple(out)
 
@@ -423,6 +427,16 @@ def _nearest_distance(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
     return np.minimum(np.abs(values - sorted_ref[left]), np.abs(values - sorted_ref[right]))
 
 
+def _tracked(x: np.ndarray, fps: float, sections: tuple[TempoSection, ...]) -> np.ndarray:
+    """Beat times (s) the dynamic programme tracks in normalised novelty ``x`` at the
+    sections' tempos, where the pulse is present, weak edge beats dropped."""
+    period = period_curve(sections, fps, len(x))
+    frames = _dp(x, period)
+    activity = pulse_activity(x, period, fps)
+    frames = frames[_active_beats(activity[frames], frames / fps)]
+    return _trim_weak_edges(frames, x) / fps
+
+
 def track_beats(novelty: np.ndarray, fps: float, sections: tuple[TempoSection, ...], *,
                 snap: bool = True) -> BeatTrack:
     """Beat times of a beat-level ``novelty`` curve [frames] at ``fps`` frames per second.
@@ -435,16 +449,18 @@ def track_beats(novelty: np.ndarray, fps: float, sections: tuple[TempoSection, .
     if len(x) == 0 or not sections or float(x.std()) <= 0:
         return BeatTrack(np.zeros(0), 0.0)
     x = x / x.std()
-    period = period_curve(sections, fps, len(x))
-    frames = _dp(x, period)
-    activity = pulse_activity(x, period, fps)
-    frames = frames[_active_beats(activity[frames], frames / fps)]
-    frames = _trim_weak_edges(frames, x)
-    times = frames / fps
+    times = _tracked(x, fps, sections)
     flags: tuple[bool, ...] = ()
     spread = _near_novelty(x, fps)
     if len(times):
-        sections = _refine(times, sections, spread, fps)
+        moved = _refine(times, sections, spread, fps)
+        if any(abs(a.start - b.start) > _RETRACK_S for a, b in zip(moved, sections,
+                                                                      strict=True)):
+            # beats between an old and a new boundary followed the wrong tempo: track again
+            # on the moved sections, whose grids then fit the next boundary's search better
+            times = _tracked(x, fps, moved)
+            moved = _refine(times, moved, spread, fps) if len(times) else moved
+        sections = moved
     if snap and len(times):
         tracked = times
         times, flags = _snap_sections(times, sections, spread, fps)
