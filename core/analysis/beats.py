@@ -15,7 +15,9 @@ tempo is constant.
    not wander.
    Before that, the boundary between two sections of different tempo (known from the tempo
    windows only to a few seconds) moves to where the two sections' grids, extended across it,
-   sit on the most novelty, so neither grid is bent by the other section's tempo.
+   sit on the most novelty, so neither grid is bent by the other section's tempo. When a
+   boundary moves more than a second, the beats are tracked again on the moved sections and
+   the boundaries placed once more (at most three passes).
 4. The grid confidence (0–1) combines how much stronger the novelty is on the beats than half
    way between them with how regular the beat intervals are.
 """
@@ -46,7 +48,8 @@ _BOUNDARY_MIN_BEATS = 4    # … leaving at least this many beats on each side i
 _BOUNDARY_GAIN = 1.0       # … when the grids gain this much novelty (in its std) over the old
 _BOUNDARY_COST = 0.5       # boundary, or the lines' squared residual falls below this share
 _BOUNDARY_RMS_S = 0.002    # (s) a boundary whose lines fit the beats this well stays
-_RETRACK_S = 1.0           # a boundary moved farther than this (s): beats tracked again
+_RETRACK_S = 1.0           # a boundary moved farther than this (s): beats tracked again, …
+_RETRACK_PASSES = 3        # … at most this many times in all
 
 
 NOVELTY_WEIGHTS = {"full": 0.5, "low": 1.0, "mid": 1.0, "high": 0.4}
@@ -292,6 +295,9 @@ def refine_boundaries(beats: np.ndarray, sections: tuple[TempoSection, ...],
     period is taken instead: the beat where straight lines on both sides fit best. Either way
     the boundary stays where it was unless the new place is clearly better
     (:data:`_BOUNDARY_GAIN`, :data:`_BOUNDARY_COST`): beats that show no change do not move it.
+    Boundaries are placed in order; the grid of a section is fitted only to beats inside its
+    old span (``sections``), which the tracker followed at its tempo, not to those the move of
+    the boundary before handed over to it.
     """
     near = _near_novelty(novelty, fps) if novelty is not None and fps > 0 else None
     return _refine(beats, sections, near, fps)
@@ -303,7 +309,8 @@ def _refine(beats: np.ndarray, sections: tuple[TempoSection, ...], near: np.ndar
     out = list(sections)
     for i in range(len(out) - 1):
         # the tracker followed the old boundaries: a grid is fitted only to beats it tracked at
-        # the section's own tempo, not to those an earlier boundary move handed over to it
+        # the section's own tempo, not to those the move of the boundary before (earlier or
+        # later) handed over to it
         first = replace(out[i], start=max(out[i].start, sections[i].start))
         second = out[i + 1]
         if abs(first.end - second.start) > 1e-6 or abs(np.log(first.bpm / second.bpm)) < 1e-3:
@@ -442,8 +449,11 @@ def track_beats(novelty: np.ndarray, fps: float, sections: tuple[TempoSection, .
     """Beat times of a beat-level ``novelty`` curve [frames] at ``fps`` frames per second.
 
     ``sections`` give the local tempo; no beats are placed outside them or where the local
-    pulse is absent (beatless intros, breakdowns without drums). ``snap`` enables the straight
-    grid of constant-tempo sections. Returns a :class:`BeatTrack`.
+    pulse is absent (beatless intros, breakdowns without drums). Their boundaries move onto
+    the tempo changes (:func:`refine_boundaries`), and the beats are tracked again on the
+    moved sections while a boundary moves more than :data:`_RETRACK_S` (at most
+    :data:`_RETRACK_PASSES` passes). ``snap`` enables the straight grid of constant-tempo
+    sections. Returns a :class:`BeatTrack`.
     """
     x = np.asarray(novelty, dtype=float)
     if len(x) == 0 or not sections or float(x.std()) <= 0:
@@ -452,15 +462,21 @@ def track_beats(novelty: np.ndarray, fps: float, sections: tuple[TempoSection, .
     times = _tracked(x, fps, sections)
     flags: tuple[bool, ...] = ()
     spread = _near_novelty(x, fps)
-    if len(times):
+    for _ in range(_RETRACK_PASSES):
+        if not len(times):
+            break
         moved = _refine(times, sections, spread, fps)
-        if any(abs(a.start - b.start) > _RETRACK_S for a, b in zip(moved, sections,
-                                                                      strict=True)):
-            # beats between an old and a new boundary followed the wrong tempo: track again
-            # on the moved sections, whose grids then fit the next boundary's search better
-            times = _tracked(x, fps, moved)
-            moved = _refine(times, moved, spread, fps) if len(times) else moved
-        sections = moved
+        if all(abs(a.start - b.start) <= _RETRACK_S for a, b in zip(moved, sections,
+                                                                       strict=True)):
+            sections = moved
+            break
+        # beats between an old and a new boundary followed the wrong tempo: track again on
+        # the moved sections, whose grids then fit the next boundary's search better
+        retracked = _tracked(x, fps, moved)
+        if not len(retracked):
+            sections = moved
+            break
+        times, sections = retracked, moved
     if snap and len(times):
         tracked = times
         times, flags = _snap_sections(times, sections, spread, fps)

@@ -15,10 +15,11 @@ Method
    fits the backbeat at 174 but "a snare on every beat" at 87, and a half-time groove fits its
    family with a prior at 140 and the backbeat family only at 70 where hip-hop's prior is low.
    A ``style_hint`` replaces the family priors by that style's prior. Each template's bar
-   length is also checked against where the kicks and snares repeat (their autocorrelation at
-   that bar length against the best lag within 0.7–1.45 bars): a 6/8 groove at 60 BPM fits a
-   4/4 backbeat at 90 almost as well as its own template, but its accents repeat every 2 s,
-   not at that reading's 2.67 s bar.
+   length is also checked against where the kicks and snares repeat (their autocorrelation
+   within ±4 % of that bar length against the best lag within 0.7–1.45 bars; left out for
+   every reading of a stretch shorter than twice the longest such lag): a 6/8 groove at 60 BPM
+   fits a 4/4 backbeat at 90 almost as well as its own template, but its accents repeat
+   every 2 s, not at that reading's 2.67 s bar.
 4. *Sections.* :mod:`core.analysis.tempo_sections` repeats the scoring on overlapping windows
    and picks one candidate per window jointly, so a tempo change keeps its metrical level.
 """
@@ -209,27 +210,31 @@ def _bar_repeat(bar_acf: np.ndarray | None, fps: float, bpm: float, beats: int) 
     0 when that bar length is where the pattern repeats, negative when another length is (a
     6/8 bar of 2 s read as 4/4 at 90 BPM, whose 2.67 s bar the kicks and snares do not repeat
     at); 0 for everyone without ``bar_acf``."""
-    if bar_acf is None:
-        return 0.0
     lag = beats * 60.0 * fps / bpm
+    top = int(np.ceil(_BAR_RANGE * lag)) + 1
+    if bar_acf is None or top > len(bar_acf):
+        return 0.0
     near = bar_acf[int(0.96 * lag): int(np.ceil(1.04 * lag)) + 1].max()
-    return float(near - bar_acf[int(0.7 * lag): int(np.ceil(_BAR_RANGE * lag)) + 1].max())
+    return float(near - bar_acf[int(0.7 * lag): top].max())
 
 
 def _accent_acf(prep: RhythmFrames, min_bpm: float) -> np.ndarray | None:
     """Autocorrelation of the kick and snare bands' spread novelty over the lags
-    :func:`_bar_repeat` reads for every template down to ``min_bpm``; ``None`` (the cue is
+    :func:`_bar_repeat` reads for every template down to ``min_bpm``, each lag normalised by
+    its overlap (so a two-bar lag is not shrunk against a one-bar lag); ``None`` (the cue is
     left out for all candidates alike) when those lags exceed half the span, where the
-    autocorrelation says little."""
+    autocorrelation says little (about 11.6 s at 60 BPM: the 8–10 s tempo windows of short
+    clips go without it, their sections and the whole clip use it)."""
     longest = int(np.ceil(_BAR_RANGE * _MAX_BAR_BEATS * 60.0 * prep.fps / min_bpm)) + 1
     if 2 * longest > prep.frames:
         return None
     accents = (prep.spread[LOW] + prep.spread[MID]).astype(np.float64)[None, :]
-    return _autocorrelation(accents, longest)[0]
+    acf = _autocorrelation(accents, longest)[0]
+    return acf * prep.frames / (prep.frames - np.arange(len(acf)))  # unbiased: per overlap
 
 
-def _choose(bpm: float, salience: float, fits: list[PatternFit], style_hint: str,
-            bar_acf: np.ndarray | None = None, fps: float = 0.0) -> _Scored:
+def _choose(bpm: float, salience: float, fits: list[PatternFit], style_hint: str, *,
+            bar_acf: np.ndarray | None, fps: float) -> _Scored:
     """Score one candidate: salience + best (template fit + log prior of its family + how
     well its bar length matches where the accents repeat)."""
     hinted = HINT_PRIORS.get(style_hint)
@@ -271,7 +276,7 @@ def _score(prep: RhythmFrames, min_bpm: float, max_bpm: float, style_hint: str,
         bpm = min(max_bpm, max(min_bpm, _refine(acf, fps, bpm, frames)))
         fits = fit_templates(prep, bpm)
         salience = float(np.interp(np.log(bpm), np.log(bpms), sal)) / top
-        scored.append(_choose(bpm, salience, fits, style_hint, bar_acf, fps))
+        scored.append(_choose(bpm, salience, fits, style_hint, bar_acf=bar_acf, fps=fps))
     scored.sort(key=lambda s: s.score, reverse=True)
     return scored, periodicity
 

@@ -152,3 +152,28 @@ def test_sections_of_noise_are_none():
 
     noise = 0.3 * np.random.default_rng(0).standard_normal(RATE * 20).astype(np.float32)
     assert tempo_sections(onset_features(noise, RATE)) == ()
+
+
+def test_misplaced_boundaries_are_tracked_again_until_they_hold():
+    """Three tempos (120, 100, 130 BPM, changing at 30 s and 60 s) whose sections come with
+    boundaries at 38 s and 50 s: the tracker follows those, so beats between a wrong and the
+    right boundary run at the neighbour's tempo. Each move is followed by tracking again, and
+    the grids of the next boundary are fitted only to beats tracked at their own tempo; in the
+    end both boundaries sit on the changes and every beat on its onset."""
+    from core.analysis.beats import track_beats
+
+    fps = 100.0
+    parts = [np.arange(0.5, 30.0, 60 / 120), 30.0 + np.arange(0.0, 30.0, 60 / 100),
+             60.0 + np.arange(0.0, 30.0, 60 / 130)]
+    truth = np.concatenate(parts)
+    halves = np.concatenate([p[:-1] + np.diff(p) / 2 for p in parts])
+    novelty = np.random.default_rng(0).uniform(0.0, 0.1, int(91 * fps))
+    novelty[np.rint(halves * fps).astype(int)] = 0.6   # off-beat 8ths
+    novelty[np.rint(truth * fps).astype(int)] = 1.0
+    rough = (TempoSection(0.0, 38.0, 120.0, 1.0), TempoSection(38.0, 50.0, 100.0, 1.0),
+             TempoSection(50.0, 91.0, 130.0, 1.0))
+    track = track_beats(novelty, fps, rough)
+    assert track.sections[0].end == pytest.approx(30.0, abs=0.7)
+    assert track.sections[1].end == pytest.approx(60.0, abs=0.7)
+    beats = track.times[(track.times > 2.0) & (track.times < 88.0)]
+    assert np.abs(beats[:, None] - truth[None, :]).min(axis=1).max() < 0.03
