@@ -6,7 +6,9 @@ comes first: the best template fit of each meter plus a beat-similarity cue (bea
 resemble each other more than beats a rival bar length apart) and a triple/duple subdivision
 test; the tempo stage's family is favoured. The bar phase then adds two cues to the template
 fit: fills end a bar (the deviation from the average beat drops across the bar line), and in
-full mixes chords change on bar lines (spectral change at the beats of that phase).
+full mixes chords change on bar lines (spectral change at the beats of that phase). Where the
+transcribed crash cymbals agree on a phase (a crash opens a phrase, after a fill or at a drop),
+that phase is bar 1.
 """
 
 from __future__ import annotations
@@ -150,13 +152,15 @@ def _choose_template(rf: RhythmFrames, beats: np.ndarray, family: str | None,
 
 
 def estimate_downbeats(rf: RhythmFrames, beats: np.ndarray, *, family: str | None = None,
-                       templates: tuple[BarTemplate, ...] = TEMPLATES) -> Downbeats:
+                       templates: tuple[BarTemplate, ...] = TEMPLATES,
+                       crashes: np.ndarray | None = None) -> Downbeats:
     """Downbeats and time signature from tracked ``beats`` (s).
 
     For each template (meter) and each bar phase the beat-synchronous kick/snare/hat profile is
     correlated with the template; a beat-similarity cue (beats one bar apart resemble each
     other more than beats a rival bar length apart) separates 3/4 from 4/4 and 6/8. ``family``
-    (from the tempo stage) gets a small bonus. Runs of beats separated by gaps are phased
+    (from the tempo stage) gets a small bonus. Transcribed ``crashes`` (s) that agree on one
+    bar phase set it (:func:`crash_phase`). Runs of beats separated by gaps are phased
     independently. Returns :class:`Downbeats`.
     """
     beats = np.asarray(beats, dtype=float)
@@ -169,6 +173,9 @@ def estimate_downbeats(rf: RhythmFrames, beats: np.ndarray, *, family: str | Non
     for run in runs:
         scores = _phase_scores(rf, run, tmpl) if len(run) >= tmpl.beats else np.zeros(1)
         phase = int(np.argmax(scores))
+        crash = crash_phase(run, crashes, tmpl.beats) if crashes is not None else -1
+        if crash >= 0:  # the crashes agree on bar 1: they outrank the templates
+            phase = crash
         times.append(run[phase::tmpl.beats])
         ordered = np.sort(scores)[::-1]
         margins.append((ordered[0] - (ordered[1] if len(ordered) > 1 else 0.0)) * len(run))
@@ -177,6 +184,9 @@ def estimate_downbeats(rf: RhythmFrames, beats: np.ndarray, *, family: str | Non
 
 
 _SHIFT_MARGIN = 0.05     # template score gain needed to move the beats off their phase
+_CRASH_WINDOW = 0.07     # s: a crash this close to a beat plays on it …
+_CRASH_MIN = 2           # … and this many such crashes, …
+_CRASH_AGREE = 0.75      # … this share of them on one bar phase, settle where bar 1 is
 _CHORD_MARGIN = 0.5      # chord-change evidence (std) that overrides the template
 
 
@@ -198,6 +208,30 @@ def _half_beat_chords(rf: RhythmFrames, beats: np.ndarray, per_bar: int) -> floa
     position = np.arange(len(mids)) % per_bar
     on, off = (max(v[position == p].mean() for p in range(per_bar)) for v in values)
     return float(tonal * (off - on) / spread)
+
+
+def crash_phase(beats: np.ndarray, crashes: np.ndarray, per_bar: int) -> int:
+    """The bar phase the crash cymbals agree on: the index (0 … ``per_bar`` − 1) of the first
+    downbeat among ``beats`` (s), or ``-1`` when they do not say clearly.
+
+    A crash marks bar 1 of a new phrase (after a fill, at a drop). Crashes within
+    ±:data:`_CRASH_WINDOW` of a beat count; the verdict needs at least :data:`_CRASH_MIN` of
+    them and :data:`_CRASH_AGREE` of them on one phase, so a crash on another beat (an accent)
+    does not move bar 1 and a track without crashes keeps the templates' phase.
+    """
+    beats = np.asarray(beats, dtype=float)
+    crashes = np.asarray(crashes, dtype=float)
+    if len(beats) < max(per_bar, 2) or len(crashes) < _CRASH_MIN:
+        return -1
+    k = np.clip(np.searchsorted(beats, crashes), 1, len(beats) - 1)
+    nearest = np.where(np.abs(beats[k] - crashes) < np.abs(beats[k - 1] - crashes), k, k - 1)
+    on_beat = np.abs(beats[nearest] - crashes) < _CRASH_WINDOW
+    if int(on_beat.sum()) < _CRASH_MIN:
+        return -1
+    counts = np.bincount(nearest[on_beat] % per_bar, minlength=per_bar)
+    best = int(np.argmax(counts))
+    agree = counts[best] >= _CRASH_MIN and counts[best] >= _CRASH_AGREE * counts.sum()
+    return best if agree else -1
 
 
 def anchor_phase(beats: np.ndarray, times: np.ndarray, weights: np.ndarray) -> int:

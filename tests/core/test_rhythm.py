@@ -223,3 +223,19 @@ def test_a_dj_mix_gets_one_section_per_track():
     assert [round(s.bpm) for s in sections] == pytest.approx([t[1] for t in tracks], abs=1.5)
     for section, end in zip(sections[1:], ends[:-1], strict=True):
         assert abs(section.start - end) < 1.5
+
+
+def test_crash_phase_reads_bar_one_from_crashes_that_agree():
+    """Crashes mark bar 1 of a phrase: two or more on the beats, three quarters of them on one
+    bar phase, set it; too few, disagreeing or off-beat crashes say nothing."""
+    from core.analysis.downbeats import crash_phase
+
+    beats = 0.3 + 0.5 * np.arange(64)       # 120 BPM, bars of 4 from beat 0
+    assert crash_phase(beats, beats[[8, 24, 40]] + 0.01, 4) == 0
+    assert crash_phase(beats, beats[[10, 26]] - 0.02, 4) == 2   # bar 1 on the third beat
+    assert crash_phase(beats, beats[[8, 24, 41]], 4) == -1     # 2 of 3 agree: not enough
+    assert crash_phase(beats, beats[[8, 24, 40, 41]], 4) == 0  # 3 of 4 do
+    assert crash_phase(beats, beats[[8]], 4) == -1               # one crash says nothing
+    assert crash_phase(beats, beats[[8, 24]] + 0.25, 4) == -1    # between the beats
+    assert crash_phase(beats[:3], beats[[0, 1]], 4) == -1        # fewer beats than a bar
+    assert crash_phase(beats, beats[[9, 21, 33]], 3) == 0        # 3/4 bars

@@ -201,3 +201,36 @@ def test_the_bar_the_accents_repeat_at_settles_the_metrical_level(style, kit, mi
         for at, changed in clip.truth.tempo_changes:
             truth = changed if middle >= at else truth
         assert section.bpm == pytest.approx(truth, rel=0.04), (section, truth)
+
+
+def test_crashes_put_bar_one_where_the_templates_miss_it(tmp_path):
+    """A development-set breakbeat (synth kit, drums only) whose syncopated kick fits the
+    backbeat template two beats late: the crash after each fill, transcribed by the drum
+    model, marks bar 1, and the pipeline puts the downbeats there."""
+    import mir_eval
+    import soundfile as sf
+
+    from core.analysis.downbeats import estimate_downbeats
+    from core.analysis.pipeline import AnalysisOptions, analyze_file
+    from core.devset import development_set, iter_clips
+
+    specs = [s for s in development_set("dev", clips_per_style=24, seconds=20.0)
+             if s.style == "breakbeat" and s.kit == "synth:0" and s.mix == "drums"
+             and s.bpm == 139]
+    clip = next(iter_clips(specs[:1]))
+    truth = np.array(clip.truth.downbeats)
+    wav = tmp_path / "breakbeat.wav"
+    sf.write(str(wav), clip.samples.T, clip.sample_rate, subtype="PCM_24")
+    result = analyze_file(wav, options=AnalysisOptions(drums="model"))
+    assert any(h.instrument == "crash" for h in result.drum_hits)
+    assert mir_eval.beat.f_measure(truth, np.array(result.downbeats)) >= 0.9
+    # the same beats without the crashes: the templates alone put bar 1 elsewhere
+    from core.analysis.beats import RhythmFrames
+    from core.analysis.onsets import onset_features
+    from core.analysis.rhythm import analyze_rhythm
+
+    features = onset_features(clip.samples, clip.sample_rate)
+    rhythm = analyze_rhythm(features, duration=clip.duration, drum_hits=result.drum_hits)
+    alone = estimate_downbeats(RhythmFrames.from_features(features), np.array(rhythm.beats),
+                               family=rhythm.family)
+    assert mir_eval.beat.f_measure(truth, alone.times) < 0.5
