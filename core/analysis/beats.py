@@ -426,12 +426,19 @@ def _confidence(novelty: np.ndarray, beats: np.ndarray, fps: float) -> float:
     return float(np.clip(np.sqrt(max(contrast, 0.0)) * regular, 0.0, 1.0))
 
 
-def _nearest_distance(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
-    """Distance from each value to the nearest element of ``sorted_ref`` (ascending, non-empty),
-    in O(n log n) time and O(n) memory (a long mix has thousands of beats)."""
+def nearest_index(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
+    """Index of the nearest element of ``sorted_ref`` (ascending, non-empty) to each value, in
+    O(n log n) time and O(n) memory (a long mix has thousands of beats)."""
     right = np.clip(np.searchsorted(sorted_ref, values), 0, len(sorted_ref) - 1)
     left = np.clip(right - 1, 0, len(sorted_ref) - 1)
-    return np.minimum(np.abs(values - sorted_ref[left]), np.abs(values - sorted_ref[right]))
+    closer_right = np.abs(sorted_ref[right] - values) < np.abs(values - sorted_ref[left])
+    return np.where(closer_right, right, left)
+
+
+def _nearest_distance(values: np.ndarray, sorted_ref: np.ndarray) -> np.ndarray:
+    """Distance from each value to the nearest element of ``sorted_ref`` (ascending,
+    non-empty)."""
+    return np.abs(values - sorted_ref[nearest_index(values, sorted_ref)])
 
 
 def _tracked(x: np.ndarray, fps: float, sections: tuple[TempoSection, ...]) -> np.ndarray:

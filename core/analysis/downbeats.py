@@ -26,7 +26,7 @@ from core.analysis.bar_templates import (
     rotation_scores,
     subdivision,
 )
-from core.analysis.beats import RhythmFrames
+from core.analysis.beats import RhythmFrames, nearest_index
 from core.analysis.groove import beat_phases
 from core.results import TimeSignature
 
@@ -223,8 +223,7 @@ def crash_phase(beats: np.ndarray, crashes: np.ndarray, per_bar: int) -> int:
     crashes = np.asarray(crashes, dtype=float)
     if len(beats) < max(per_bar, 2) or len(crashes) < _CRASH_MIN:
         return -1
-    k = np.clip(np.searchsorted(beats, crashes), 1, len(beats) - 1)
-    nearest = np.where(np.abs(beats[k] - crashes) < np.abs(beats[k - 1] - crashes), k, k - 1)
+    nearest = nearest_index(crashes, beats)
     on_beat = np.abs(beats[nearest] - crashes) < _CRASH_WINDOW
     if int(on_beat.sum()) < _CRASH_MIN:
         return -1

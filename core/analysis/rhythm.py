@@ -159,9 +159,8 @@ def _beats_and_bars(rf: RhythmFrames, estimate: TempoEstimate,
     beats = beats[beats <= duration + 1e-6]
     check_cancel(cancel)
     report(progress, 0.85, "downbeats")
-    crashes = np.array([h.time for h in drum_hits if h.instrument == "crash"])
-    bars = estimate_downbeats(rf, beats, family=estimate.family,
-                              crashes=crashes if len(crashes) else None)
+    crashes = np.array([h.time for h in drum_hits if h.instrument == "crash"], dtype=float)
+    bars = estimate_downbeats(rf, beats, family=estimate.family, crashes=crashes)
     report(progress, 1.0, "rhythm")
     reason = None if len(beats) else "no beats: the pulse is too weak to place a grid"
     return RhythmResult(
