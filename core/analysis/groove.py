@@ -27,7 +27,12 @@ _OFFBEAT_RANGE = (0.42, 0.72)
 _MIN_OFFBEATS = 6
 """Fewest off-beat hits needed before a swing ratio is reported."""
 _ONBEAT_HALF_WIDTH = 0.2
-"""Phase half-width around the subdivision start where the on-beat hits fall."""
+"""Largest phase half-width around the subdivision start where the on-beat hits fall …"""
+_ONBEAT_HALF_WIDTH_S = 0.015
+"""… and that half-width in seconds, the tighter of the two applying. The on-beat median only
+corrects a grid or an instrument that sits a few ms off; a wider window also takes in the
+swung 16th just before the beat (a swung waltz's pickup falls 0.12–0.17 of a beat early),
+which drags that median half way there."""
 _MIN_GROUP_ONBEATS = 4
 """Fewest on-beat hits of one instrument before its off-beats are measured from them."""
 
@@ -44,7 +49,8 @@ def beat_phases(times: np.ndarray, beats: np.ndarray) -> tuple[np.ndarray, np.nd
     return k + shift.astype(int), position - shift
 
 
-def _swing_from_phases(phases: np.ndarray, groups: np.ndarray | None = None) -> float | None:
+def _swing_from_phases(phases: np.ndarray, groups: np.ndarray | None = None,
+                       on_width: np.ndarray | float = _ONBEAT_HALF_WIDTH) -> float | None:
     """Long/short ratio from phases in [0, 1) of one subdivision (beat or half beat).
 
     The off-beat position is measured from the on-beat hits, not from the grid: a beat grid
@@ -54,14 +60,15 @@ def _swing_from_phases(phases: np.ndarray, groups: np.ndarray | None = None) -> 
     :data:`_MIN_GROUP_ONBEATS` on-beat hits is measured from those (it is *anchored*), so an
     instrument the transcriber places a few ms late does not read as swing; when there are
     enough anchored off-beats only they count, otherwise every off-beat does, the unanchored
-    ones measured from the on-beat hits of all instruments.
+    ones measured from the on-beat hits of all instruments. ``on_width`` is the half-width of
+    the on-beat window in phase units (one value, or one per phase).
     """
     lo, hi = _OFFBEAT_RANGE
     is_off = (phases > lo) & (phases < hi)
     if int(is_off.sum()) < _MIN_OFFBEATS:
         return None
     wrapped = np.where(phases > 1.0 - _ONBEAT_HALF_WIDTH, phases - 1.0, phases)
-    is_on = np.abs(wrapped) < _ONBEAT_HALF_WIDTH
+    is_on = np.abs(wrapped) < on_width
     common = float(np.median(wrapped[is_on])) if int(is_on.sum()) >= _MIN_OFFBEATS else 0.0
     shifts = np.full(len(phases), common)
     anchored = np.zeros(len(phases), dtype=bool)
@@ -92,11 +99,14 @@ def swing_ratios(times: Sequence[float], beats: Sequence[float],
     if len(b) < 3 or len(t) == 0:
         return None, None
     g = None if groups is None else np.asarray(groups, dtype=int)
-    _, phase = beat_phases(t, b)
-    eighth = _swing_from_phases(phase, g)
+    k, phase = beat_phases(t, b)
+    interval = np.diff(b)[np.clip(k, 0, len(b) - 2)]
+    on_width = np.minimum(_ONBEAT_HALF_WIDTH_S / interval, _ONBEAT_HALF_WIDTH)
+    eighth = _swing_from_phases(phase, g, on_width)
     half = phase * 2.0
     sixteenth_phase = half - np.floor(half)
-    sixteenth = _swing_from_phases(sixteenth_phase, g)
+    sixteenth = _swing_from_phases(sixteenth_phase, g, np.minimum(2.0 * on_width,
+                                                                  _ONBEAT_HALF_WIDTH))
     return eighth, sixteenth
 
 

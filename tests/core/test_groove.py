@@ -121,3 +121,20 @@ def test_triplet_tom_fills_do_not_read_as_swing():
     groove = analyze_groove(sorted(hits, key=lambda h: h.time), beats)
     assert swing_percent(groove.swing_16th) == pytest.approx(50.0, abs=0.5)
     assert swing_percent(groove.swing_8th) == pytest.approx(50.0, abs=0.5)
+
+
+def test_a_swung_pickup_before_the_beat_does_not_move_the_on_beats():
+    # A swung jazz waltz: hats on every beat, on the swung 8th (p = 0.65) and on the swung 16th
+    # after it (0.65 of the second half beat), 0.12 of a beat before the next beat, where a
+    # window of ±0.2 beat around the beat takes it for an on-beat hit half of the time.
+    bpm = 126.0
+    beat = 60.0 / bpm
+    beats = np.arange(40) * beat + 0.1
+    p8 = 0.65
+    pickup = p8 + 0.65 * (1.0 - p8)
+    hits = [DrumHit(float(b), "kick", 110, 1.0) for b in beats[:-1:3]]
+    for b in beats[:-1]:
+        hits += [DrumHit(float(b + off * beat), "hihat_closed", 90, 1.0) for off in
+                 (0.0, p8, pickup)]
+    groove = analyze_groove(sorted(hits, key=lambda h: h.time), beats)
+    assert swing_percent(groove.swing_8th) == pytest.approx(65.0, abs=1.0)
