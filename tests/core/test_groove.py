@@ -125,8 +125,9 @@ def test_triplet_tom_fills_do_not_read_as_swing():
 
 def test_a_swung_pickup_before_the_beat_does_not_move_the_on_beats():
     # A swung jazz waltz: hats on every beat, on the swung 8th (p = 0.65) and on the swung 16th
-    # after it (0.65 of the second half beat), 0.12 of a beat before the next beat, where a
-    # window of ±0.2 beat around the beat takes it for an on-beat hit half of the time.
+    # after it (0.65 of the way from that 8th to the next beat), 0.12 of a beat before the next
+    # beat. A window of ±0.2 beat around the beat holds as many of those pickups as on-beat
+    # hats, and their median lands half way between.
     bpm = 126.0
     beat = 60.0 / bpm
     beats = np.arange(40) * beat + 0.1
