@@ -53,8 +53,14 @@ def beat_phases(times: np.ndarray, beats: np.ndarray) -> tuple[np.ndarray, np.nd
     return k + shift.astype(int), position - shift
 
 
-def _swing_from_phases(phases: np.ndarray, groups: np.ndarray | None = None,
-                       on_width: np.ndarray | float = _ONBEAT_HALF_WIDTH) -> float | None:
+def _interval_of(index: np.ndarray, beats: np.ndarray) -> np.ndarray:
+    """Length (s) of the beat interval each phase of :func:`beat_phases` was measured in, from
+    its ``index`` (the first or last interval for times outside the grid)."""
+    return np.diff(beats)[np.clip(index, 0, len(beats) - 2)]
+
+
+def _swing_from_phases(phases: np.ndarray, groups: np.ndarray | None,
+                       on_width: np.ndarray) -> float | None:
     """Long/short ratio from phases in [0, 1) of one subdivision (beat or half beat).
 
     The off-beat position is measured from the on-beat hits, not from the grid: a beat grid
@@ -66,7 +72,7 @@ def _swing_from_phases(phases: np.ndarray, groups: np.ndarray | None = None,
     ``on_width``, ±15 ms in :func:`swing_ratios`) does not read as swing; when there are
     enough anchored off-beats only they count, otherwise every off-beat does, the unanchored
     ones measured from the on-beat hits of all instruments. ``on_width`` is the half-width of
-    the on-beat window in phase units (one value, or one per phase).
+    the on-beat window in phase units, one per phase.
     """
     lo, hi = _OFFBEAT_RANGE
     is_off = (phases > lo) & (phases < hi)
@@ -105,8 +111,7 @@ def swing_ratios(times: Sequence[float], beats: Sequence[float],
         return None, None
     g = None if groups is None else np.asarray(groups, dtype=int)
     k, phase = beat_phases(t, b)
-    interval = np.diff(b)[np.clip(k, 0, len(b) - 2)]
-    on_width = np.minimum(_ONBEAT_HALF_WIDTH_S / interval, _ONBEAT_HALF_WIDTH)
+    on_width = np.minimum(_ONBEAT_HALF_WIDTH_S / _interval_of(k, b), _ONBEAT_HALF_WIDTH)
     eighth = _swing_from_phases(phase, g, on_width)
     half = phase * 2.0
     sixteenth_phase = half - np.floor(half)
@@ -135,9 +140,8 @@ def microtiming(hits: Sequence[DrumHit], beats: Sequence[float], *,
     grid = _grid_positions(swing_8th, swing_16th)
     times = np.array([h.time for h in hits])
     k, phase = beat_phases(times, b)
-    interval = np.diff(b)[np.clip(k, 0, len(b) - 2)]
     nearest = grid[np.argmin(np.abs(phase[:, None] - grid[None, :]), axis=1)]
-    deviation_ms = (phase - nearest) * interval * 1000.0
+    deviation_ms = (phase - nearest) * _interval_of(k, b) * 1000.0
     names = np.array([h.instrument for h in hits])
     result = []
     for name in dict.fromkeys(h.instrument for h in hits):
