@@ -24,7 +24,8 @@ from core.results import TimeSignature
 LOW, MID = BANDS.index("low"), BANDS.index("mid")  # rows of the bands in novelty arrays
 HIGH, FULL = BANDS.index("high"), BANDS.index("full")
 _W_FILL = 0.3            # penalty weight of unevenly filled main kick/snare slots
-_W_SUBDIVISION = 0.3     # template-score weight of the triple/duple subdivision
+_W_SUBDIVISION = 0.3     # template-score weight of the triple/duple subdivision …
+_SUBDIVISION_FULL = 0.5  # … which counts in full from this strength on (see fit_templates)
 _FOLD_CHUNK_BEATS = 24   # beats per chunk whose grid phase is re-estimated (3/4, 4/4, 6/8 bars)
 _KICK_LATE_S = 0.06      # a step's kick (LOW band) evidence is looked for up to this much later:
                          # a pitch-swept kick reaches the band below 150 Hz only as it falls
@@ -219,11 +220,19 @@ def fit_templates(rf: RhythmFrames, bpm: float,
     :func:`fold_regular`); the beat's triple/duple subdivision adds to the score of the
     templates on a triple grid (6/8, swung 3/4) and subtracts from the others'.
 
+    The subdivision counts in full from a strength of :data:`_SUBDIVISION_FULL` on: readings
+    a factor 1.5 apart share their fast pulse, which is the slow reading's thirds and the fast
+    one's halves, so each looks "right" at its own level. How strongly it shows depends on
+    ghost notes, not on which reading is right: a 6/8 at 61 BPM with ghost 16ths reads triple
+    0.46 at 61 but duple 1.0 at 91.5, and counted linearly that difference outweighed the
+    6/8 template's better fit.
+
     Returns one :class:`PatternFit` per template (same order). A span shorter than two bars of
     a template gives that template score 0.
     """
     folds = {steps: fold_regular(rf, bpm, steps) for steps in {t.steps for t in templates}}
     triple = subdivision(fold_regular(rf, bpm, 12).grid, aligned=False)
+    triple = float(np.clip(triple / _SUBDIVISION_FULL, -1.0, 1.0))
     fits = []
     for tmpl in templates:
         fold = folds[tmpl.steps]

@@ -177,3 +177,17 @@ def test_bar_repeat_prefers_the_bar_length_the_accents_repeat_at():
     # 10 s cannot show whether a 4 s bar (4/4 at 60) repeats: the cue is off for every reading
     assert _accent_acf(rf.crop(0, round(10 * rf.fps)), 60.0) is None
     assert _bar_repeat(None, rf.fps, 90.0, 4) == 0.0
+
+
+@pytest.mark.parametrize(("kit", "seed"), [("synth:0", 1), ("synth:1", 1)])
+def test_six_eight_is_not_read_as_four_four_at_one_and_a_half_times(kit, seed):
+    """A 6/8 groove at 60 BPM with ghost 16ths: at 90 BPM its eighths are a perfectly duple
+    subdivision, at 60 the ghosts make the triple one weaker (about 0.5). Counted linearly,
+    that difference outweighed the 6/8 template's better fit and the clip read 90."""
+    from core.devset import ClipSpec, render_clip
+
+    clip = render_clip(ClipSpec(style="six_eight", bpm=60.0, bars=8, kit=kit, seed=seed,
+                                mix="drums"))
+    est = estimate_tempo(onset_features(clip.samples, clip.sample_rate))
+    assert est.tempo.bpm == pytest.approx(60.0, rel=0.02)
+    assert est.family == "sixeight"
