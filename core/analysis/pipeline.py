@@ -40,7 +40,7 @@ from core.jobs import (
 )
 from core.results import Backend, FileInfo, TrackAnalysis, from_dict, to_dict
 
-PIPELINE_VERSION = "13"
+PIPELINE_VERSION = "14"
 """Bumped whenever the pipeline's output changes, so stale cache entries are not reused."""
 _CACHE_NAMESPACE = f"analysis-v{PIPELINE_VERSION}"
 

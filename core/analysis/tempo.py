@@ -39,24 +39,29 @@ from core.results import Tempo, TempoCandidate
 STYLE_HINTS = ("auto", "dnb", "jungle", "dubstep", "trap", "hiphop", "house", "techno", "idm")
 """Accepted ``style_hint`` values (as in the configuration)."""
 
-_Prior = tuple[tuple[float, float, float], ...]  # (centre BPM, sd in octaves, weight)
+_Prior = tuple[tuple[float, float, float, float], ...]
+"""Mixture components (lowest BPM, highest BPM, sd in octaves, weight): flat between the two
+BPMs, falling off as a log-Gaussian outside them (equal BPMs: a plain log-Gaussian)."""
 FAMILY_PRIORS: dict[str, _Prior] = {
-    "fourfloor": ((126.0, 0.07, 1.0), (140.0, 0.08, 0.4)),
-    "backbeat": ((92.0, 0.08, 0.8), (170.0, 0.055, 1.0), (130.0, 0.06, 0.7)),
-    "halftime": ((142.0, 0.06, 1.0),),
-    "waltz": ((118.0, 0.25, 0.7),),
-    "sixeight": ((70.0, 0.15, 0.7),),
+    "fourfloor": ((126.0, 126.0, 0.07, 1.0), (140.0, 140.0, 0.08, 0.4)),
+    "backbeat": ((92.0, 92.0, 0.08, 0.8), (160.0, 180.0, 0.055, 1.0),
+                 (130.0, 130.0, 0.06, 0.7)),
+    "halftime": ((142.0, 142.0, 0.06, 1.0),),
+    "waltz": ((88.0, 150.0, 0.2, 0.7),),
+    "sixeight": ((60.0, 70.0, 0.15, 0.7),),
 }
-"""Labelled-tempo priors of the template families (log-Gaussian mixtures)."""
+"""Labelled-tempo priors of the template families: drum & bass and jungle anywhere in
+160–180, a 3/4 anywhere in 88–150 and a 6/8 (dotted-quarter beat) in 60–70 BPM, falling off
+above 70 as it always did (a 3/4 at 120 and a 6/8 at 80 have the same bar)."""
 HINT_PRIORS: dict[str, _Prior] = {
-    "dnb": ((172.0, 0.05, 1.0),), "jungle": ((168.0, 0.05, 1.0),),
-    "dubstep": ((142.0, 0.06, 1.0),), "trap": ((142.0, 0.08, 1.0),),
-    "hiphop": ((92.0, 0.10, 1.0),), "house": ((124.0, 0.06, 1.0),),
-    "techno": ((132.0, 0.08, 1.0),), "idm": ((120.0, 0.6, 1.0),),
+    "dnb": ((172.0, 172.0, 0.05, 1.0),), "jungle": ((168.0, 168.0, 0.05, 1.0),),
+    "dubstep": ((142.0, 142.0, 0.06, 1.0),), "trap": ((142.0, 142.0, 0.08, 1.0),),
+    "hiphop": ((92.0, 92.0, 0.10, 1.0),), "house": ((124.0, 124.0, 0.06, 1.0),),
+    "techno": ((132.0, 132.0, 0.08, 1.0),), "idm": ((120.0, 120.0, 0.6, 1.0),),
 }
 """Priors that replace the family priors when the user names the style."""
 _OTHER_FIT = 0.25            # fit credited to "no template" (IDM, irregular), broad prior
-_OTHER_PRIOR: _Prior = ((120.0, 0.5, 0.5),)
+_OTHER_PRIOR: _Prior = ((120.0, 120.0, 0.5, 0.5),)
 _BAND_WEIGHTS = np.array([0.6, 1.0, 1.0, 0.7])   # full, low, mid, high in the salience
 _COMB = ((1, 1.0), (2, 0.5), (4, 0.25))
 _LEVELS = (0.5, 2 / 3, 0.75, 1.0, 4 / 3, 1.5, 2.0)
@@ -96,8 +101,10 @@ class _Scored:
 
 
 def _log_prior(bpm: float, prior: _Prior) -> float:
+    """Log of the mixture ``prior`` at ``bpm`` (see :data:`_Prior`)."""
     x = np.log2(bpm)
-    p = sum(w * np.exp(-0.5 * ((x - np.log2(c)) / sd) ** 2) for c, sd, w in prior)
+    p = sum(w * np.exp(-0.5 * (max(0.0, np.log2(lo) - x, x - np.log2(hi)) / sd) ** 2)
+            for lo, hi, sd, w in prior)
     return float(np.log(p + 1e-4))
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core.analysis.onsets import onset_features
-from core.analysis.tempo import estimate_tempo
+from core.analysis.tempo import FAMILY_PRIORS, _log_prior, estimate_tempo
 from core.analysis.tempo_sections import tempo_sections
 from core.errors import InvalidParameter
 from tests.support.rhythm_signals import RATE, render
@@ -191,3 +191,30 @@ def test_six_eight_is_not_read_as_four_four_at_one_and_a_half_times(kit, seed):
     est = estimate_tempo(onset_features(clip.samples, clip.sample_rate))
     assert est.tempo.bpm == pytest.approx(60.0, rel=0.02)
     assert est.family == "sixeight"
+
+
+@pytest.mark.parametrize(("style", "bpm", "bars", "kit"), [
+    ("dnb", 180.0, 15, "synth:0"),     # read 90: the prior around 170 fell off by 180
+    ("dnb", 180.0, 15, "synth:2"),
+    ("waltz", 88.0, 10, "synth:1"),    # read 176: the 3/4 prior around 118 was low at 88
+])
+def test_the_top_of_drum_and_bass_and_a_slow_waltz_keep_their_level(style, bpm, bars, kit):
+    """Drum & bass is labelled anywhere in 160–180 BPM and a 3/4 anywhere in 88–150: the
+    family priors are flat there, so the half (90) or double (176) reading does not win on
+    the prior alone."""
+    from core.devset import ClipSpec, render_clip
+
+    clip = render_clip(ClipSpec(style=style, bpm=bpm, bars=bars, kit=kit, seed=0,
+                                mix="drums"))
+    est = estimate_tempo(onset_features(clip.samples, clip.sample_rate))
+    assert est.tempo.bpm == pytest.approx(bpm, rel=0.04)
+
+
+def test_family_priors_are_flat_over_their_labelled_ranges():
+    """The backbeat family's drum & bass component is flat over 160–180 BPM and falls off
+    outside it; a point component is highest at its centre."""
+    backbeat = FAMILY_PRIORS["backbeat"]
+    assert _log_prior(162.0, backbeat) == pytest.approx(_log_prior(179.0, backbeat), abs=1e-3)
+    assert _log_prior(190.0, backbeat) < _log_prior(179.0, backbeat) - 0.3
+    assert _log_prior(126.0, FAMILY_PRIORS["fourfloor"]) > _log_prior(118.0,
+                                                                      FAMILY_PRIORS["fourfloor"])
